@@ -1,0 +1,51 @@
+// swift-tools-version: 6.0
+//
+// latentscope: a terminal explorer for the latent space of an attention-based
+// face generator. Module layout (one job each):
+//
+//   Engine    the generator: weights, seeds, forward pass, latent directions (OpenBLAS)
+//   Imaging   RGB images, PNG files (libpng), resizing, grids, colormaps, text
+//   Terminal  terminal capabilities, sixel (libsixel) and Unicode-block renderers, ncursesw
+//   Explorer  the interactive explorer: state, keys, layout, sessions
+//   latentscope  the command-line tool (swift-argument-parser)
+import PackageDescription
+
+let package = Package(
+    name: "latentscope",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "latentscope", targets: ["latentscope"]),
+        .library(name: "Engine", targets: ["Engine"]),
+        .library(name: "Imaging", targets: ["Imaging"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: - Public modules
+        .target(name: "Engine", dependencies: ["CBLAS"]),
+        .target(name: "Imaging", dependencies: ["CPNG"]),
+        .target(name: "Terminal", dependencies: ["CNcursesw", "CSixel", "Imaging"]),
+        .target(name: "Explorer", dependencies: ["Engine", "Imaging", "Terminal"]),
+        .executableTarget(
+            name: "latentscope",
+            dependencies: [
+                "Engine", "Imaging", "Terminal", "Explorer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: - System libraries (Debian: libopenblas-dev, libpng-dev, libncursesw5-dev, libsixel-dev)
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
+        .systemLibrary(name: "CSixel", pkgConfig: "libsixel", providers: [.apt(["libsixel-dev"])]),
+
+        // MARK: - Tests
+        .testTarget(name: "EngineTests", dependencies: ["Engine"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "TerminalTests", dependencies: ["Terminal", "Imaging", "CSixel"]),
+        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Engine", "Imaging", "Terminal"]),
+        .testTarget(name: "CLITests", dependencies: ["latentscope", "Imaging"]),
+    ]
+)

@@ -1,0 +1,1 @@
+// Engine module; see Package.swift for the layout.

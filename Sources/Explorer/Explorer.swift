@@ -1,0 +1,1 @@
+// Explorer module; see Package.swift for the layout.

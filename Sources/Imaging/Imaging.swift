@@ -1,0 +1,1 @@
+// Imaging module; see Package.swift for the layout.

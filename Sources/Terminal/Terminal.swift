@@ -1,0 +1,1 @@
+// Terminal module; see Package.swift for the layout.

@@ -1,0 +1,2 @@
+import Testing
+@Test func ImagingPlaceholder() { #expect(1 + 1 == 2) }

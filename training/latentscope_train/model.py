@@ -1,0 +1,329 @@
+"""The reference generator and discriminator (PyTorch).
+
+This file is the architecture contract: the Swift engine (Sources/Engine) ports
+`Generator.synthesis` line by line, and docs/model-format.md names every tensor
+that `export.py` writes. Keep the forward pass plain (no fused ops) so a port can
+follow it.
+
+Generator, in one paragraph: every image owns `tokens` style tokens, each mapped
+from its own z by a shared 8-layer MLP (TokenGAN). Synthesis starts from a learned
+4x4 constant and doubles the resolution up to 64x64. Every styled layer normalises
+its content tokens (one per pixel) with LayerNorm, adds a learned positional
+encoding, and asks the layer's style tokens through multi-head cross-attention
+(queries from pixels, keys a learned parameter per token, values an affine of the
+token's w). The attended style scales the normalised features channel-wise, per
+pixel; a convolution mixes them spatially; then noise, bias and LeakyReLU. RGB is
+produced at every resolution and summed (StyleGAN2's skip generator).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+LRELU_SLOPE = 0.2
+LRELU_GAIN = math.sqrt(2.0)
+LN_EPS = 1e-5
+
+
+@dataclass
+class GeneratorConfig:
+    """Architecture hyper-parameters; written to config.json on export."""
+
+    resolution: int = 64
+    z_dim: int = 128
+    w_dim: int = 128
+    tokens: int = 8
+    heads: int = 4
+    head_dim: int = 16  # query/key width per head
+    mapping_layers: int = 8
+    mapping_lr_mul: float = 0.01
+    # Feature channels per resolution (keys are str so the dict survives JSON).
+    channels: dict = field(default_factory=lambda: {"4": 128, "8": 128, "16": 64, "32": 48, "64": 24})
+
+    def ch(self, res: int) -> int:
+        return int(self.channels[str(res)])
+
+    @property
+    def resolutions(self) -> list[int]:
+        out, r = [], 4
+        while r <= self.resolution:
+            out.append(r)
+            r *= 2
+        return out
+
+    def layer_specs(self) -> list[dict]:
+        """The styled layers in execution order; index = W+ layer index."""
+        specs = []
+        for r in self.resolutions:
+            if r == 4:
+                specs.append(dict(name="b4.conv1", res=4, cin=self.ch(4), cout=self.ch(4), kernel=3, up=False, noise=True, act=True))
+            else:
+                specs.append(dict(name=f"b{r}.conv0", res=r, cin=self.ch(r // 2), cout=self.ch(r), kernel=3, up=True, noise=True, act=True))
+                specs.append(dict(name=f"b{r}.conv1", res=r, cin=self.ch(r), cout=self.ch(r), kernel=3, up=False, noise=True, act=True))
+            specs.append(dict(name=f"b{r}.torgb", res=r, cin=self.ch(r), cout=3, kernel=1, up=False, noise=False, act=False))
+        return specs
+
+    @property
+    def num_layers(self) -> int:
+        return len(self.layer_specs())
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @staticmethod
+    def from_dict(d: dict) -> "GeneratorConfig":
+        keys = GeneratorConfig.__dataclass_fields__.keys()
+        return GeneratorConfig(**{k: v for k, v in d.items() if k in keys})
+
+
+TINY_CONFIG = dict(resolution=16, z_dim=16, w_dim=16, tokens=4, heads=2, head_dim=4,
+                   mapping_layers=2, channels={"4": 16, "8": 8, "16": 8})
+
+
+# MARK: - building blocks
+
+class EqualLinear(nn.Module):
+    """Linear layer with the equalized learning rate (ProGAN): weights are stored
+    at N(0, 1/lr_mul) and scaled at run time, so Adam's step is uniform across
+    layers. Export bakes the scale into the weights."""
+
+    def __init__(self, cin: int, cout: int, bias: bool = True, bias_init: float = 0.0, lr_mul: float = 1.0):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(cout, cin) / lr_mul)
+        self.bias = nn.Parameter(torch.full((cout,), float(bias_init))) if bias else None
+        self.scale = lr_mul / math.sqrt(cin)
+        self.lr_mul = lr_mul
+
+    def effective(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        b = self.bias * self.lr_mul if self.bias is not None else None
+        return self.weight * self.scale, b
+
+    def forward(self, x):
+        w, b = self.effective()
+        return F.linear(x, w, b)
+
+
+class EqualConv2d(nn.Module):
+    def __init__(self, cin: int, cout: int, kernel: int, bias: bool = True):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(cout, cin, kernel, kernel))
+        self.bias = nn.Parameter(torch.zeros(cout)) if bias else None
+        self.scale = 1.0 / math.sqrt(cin * kernel * kernel)
+        self.pad = kernel // 2
+
+    def forward(self, x):
+        return F.conv2d(x, self.weight * self.scale, self.bias, padding=self.pad)
+
+
+def lrelu(x):
+    return F.leaky_relu(x, LRELU_SLOPE) * LRELU_GAIN
+
+
+def upsample2x(x):
+    """Bilinear x2 (half-pixel centres, edges clamped). Equal to StyleGAN2's
+    [1,3,3,1] FIR upsampling away from the border."""
+    return F.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=False)
+
+
+class MappingNetwork(nn.Module):
+    """z [B, T, z_dim] -> w [B, T, w_dim]; the MLP is shared across tokens."""
+
+    def __init__(self, cfg: GeneratorConfig):
+        super().__init__()
+        dims = [cfg.z_dim] + [cfg.w_dim] * cfg.mapping_layers
+        self.fcs = nn.ModuleList(EqualLinear(dims[i], dims[i + 1], lr_mul=cfg.mapping_lr_mul)
+                                 for i in range(cfg.mapping_layers))
+
+    def forward(self, z):
+        # Pixel norm: put every z on the sphere of radius sqrt(z_dim).
+        x = z * torch.rsqrt(z.square().mean(dim=-1, keepdim=True) + 1e-8)
+        for fc in self.fcs:
+            x = lrelu(fc(x))
+        return x
+
+
+class StyledLayer(nn.Module):
+    """One synthesis layer: LayerNorm -> cross-attention style -> modulate -> conv
+    -> noise -> bias -> LeakyReLU. Shapes: x [B, Cin, H, W] (already upsampled),
+    w [B, T, w_dim] -> [B, Cout, H, W], attention [B, heads, H*W, T]."""
+
+    def __init__(self, cfg: GeneratorConfig, spec: dict):
+        super().__init__()
+        self.spec = spec
+        cin, cout, res = spec["cin"], spec["cout"], spec["res"]
+        self.heads, self.head_dim = cfg.heads, cfg.head_dim
+        assert cin % cfg.heads == 0, f"{spec['name']}: {cin} channels do not split into {cfg.heads} heads"
+        self.pos = nn.Parameter(torch.randn(res * res, cin) * 0.02)
+        self.query = EqualLinear(cin, cfg.heads * cfg.head_dim, bias=False)
+        self.keys = nn.Parameter(torch.randn(cfg.tokens, cfg.heads * cfg.head_dim))
+        # Value projection = StyleGAN's style affine; bias 1 so styles start at identity.
+        self.value = EqualLinear(cfg.w_dim, cin, bias_init=1.0)
+        self.conv = EqualConv2d(cin, cout, spec["kernel"], bias=False)
+        self.bias = nn.Parameter(torch.zeros(cout))
+        if spec["noise"]:
+            self.noise_strength = nn.Parameter(torch.zeros([]))
+            self.register_buffer("noise_const", torch.randn(1, 1, res, res))
+        else:
+            self.noise_strength = None
+
+    def forward(self, x, w, noise=None, noise_mode="random", return_attn=False):
+        B, C, H, W = x.shape
+        t = x.flatten(2).transpose(1, 2)                       # [B, HW, C]
+        n = F.layer_norm(t, (C,), eps=LN_EPS)                  # content tokens, normalised
+        q = self.query(n + self.pos)                           # [B, HW, heads*dk]
+        q = q.view(B, H * W, self.heads, self.head_dim).transpose(1, 2)        # [B, h, HW, dk]
+        k = self.keys.view(-1, self.heads, self.head_dim).transpose(0, 1)      # [h, T, dk]
+        logits = torch.matmul(q, k.transpose(1, 2).unsqueeze(0)) / math.sqrt(self.head_dim)
+        attn = logits.softmax(dim=-1)                          # [B, h, HW, T]
+        v = self.value(w)                                      # [B, T, C]
+        v = v.view(B, -1, self.heads, C // self.heads).transpose(1, 2)         # [B, h, T, C/h]
+        s = torch.matmul(attn, v).transpose(1, 2).reshape(B, H * W, C)         # per-pixel style
+        y = (n * s).transpose(1, 2).reshape(B, C, H, W)
+        y = self.conv(y)
+        if self.noise_strength is not None and noise_mode != "none":
+            if noise is None:
+                noise = self.noise_const if noise_mode == "const" else torch.randn(B, 1, H, W, device=x.device)
+            y = y + noise * self.noise_strength
+        y = y + self.bias.view(1, -1, 1, 1)
+        if self.spec["act"]:
+            y = lrelu(y)
+        return (y, attn) if return_attn else (y, None)
+
+
+class SynthesisNetwork(nn.Module):
+    def __init__(self, cfg: GeneratorConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.const = nn.Parameter(torch.randn(cfg.ch(4), 4, 4))
+        self.layers = nn.ModuleList(StyledLayer(cfg, s) for s in cfg.layer_specs())
+
+    def forward(self, ws, noise=None, noise_mode="random", return_attn=False):
+        """ws [B, L, T, w_dim] (W+, one token set per layer) -> img [B, 3, R, R].
+        noise: optional list (one per layer, None for toRGB) of [B, 1, H, W]."""
+        B = ws.shape[0]
+        x = self.const.unsqueeze(0).expand(B, -1, -1, -1)
+        img = None
+        attns = []
+        for i, layer in enumerate(self.layers):
+            spec = layer.spec
+            nz = noise[i] if noise is not None else None
+            if spec["kernel"] == 1:  # toRGB: reads x, adds to the running image
+                rgb, a = layer(x, ws[:, i], None, noise_mode, return_attn)
+                img = rgb if img is None else upsample2x(img) + rgb
+            else:
+                if spec["up"]:
+                    x = upsample2x(x)
+                x, a = layer(x, ws[:, i], nz, noise_mode, return_attn)
+            attns.append(a)
+        return (img, attns) if return_attn else img
+
+
+class Generator(nn.Module):
+    def __init__(self, cfg: GeneratorConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.mapping = MappingNetwork(cfg)
+        self.synthesis = SynthesisNetwork(cfg)
+        self.register_buffer("w_avg", torch.zeros(cfg.w_dim))
+
+    @property
+    def num_layers(self):
+        return self.cfg.num_layers
+
+    def map(self, z, psi: float = 1.0, update_w_avg: bool = False, w_avg_beta: float = 0.995):
+        """z [B, T, z_dim] -> w [B, T, w_dim], truncated toward w_avg by psi."""
+        w = self.mapping(z)
+        if update_w_avg:
+            self.w_avg.copy_(w.detach().mean(dim=(0, 1)).lerp(self.w_avg, w_avg_beta))
+        if psi != 1.0:
+            w = self.w_avg.lerp(w, psi)
+        return w
+
+    def broadcast(self, w):
+        """w [B, T, w_dim] -> ws [B, L, T, w_dim]."""
+        return w.unsqueeze(1).repeat(1, self.num_layers, 1, 1)
+
+    def forward(self, z, psi=1.0, noise_mode="random", return_attn=False):
+        return self.synthesis(self.broadcast(self.map(z, psi)), noise_mode=noise_mode, return_attn=return_attn)
+
+
+# MARK: - discriminator
+
+class DiscBlock(nn.Module):
+    """Residual block: conv3x3 -> lrelu -> avgpool -> conv3x3 -> lrelu, plus a
+    pooled 1x1 skip; the sum is scaled by 1/sqrt(2) to keep variance."""
+
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.conv0 = EqualConv2d(cin, cin, 3)
+        self.conv1 = EqualConv2d(cin, cout, 3)
+        self.skip = EqualConv2d(cin, cout, 1, bias=False)
+
+    def forward(self, x):
+        y = lrelu(self.conv0(x))
+        y = F.avg_pool2d(y, 2)
+        y = lrelu(self.conv1(y))
+        s = self.skip(F.avg_pool2d(x, 2))
+        return (y + s) / math.sqrt(2.0)
+
+
+class Discriminator(nn.Module):
+    def __init__(self, cfg: GeneratorConfig, mbstd_group: int = 4):
+        super().__init__()
+        res = cfg.resolutions[::-1]  # 64, 32, ..., 4
+        self.from_rgb = EqualConv2d(3, cfg.ch(res[0]), 1)
+        self.blocks = nn.ModuleList(DiscBlock(cfg.ch(r), cfg.ch(r // 2)) for r in res[:-1])
+        c4 = cfg.ch(4)
+        self.mbstd_group = mbstd_group
+        self.conv = EqualConv2d(c4 + 1, c4, 3)
+        self.fc = EqualLinear(c4 * 16, c4)
+        self.out = EqualLinear(c4, 1)
+
+    def minibatch_std(self, x):
+        """Append the std of features across each group of `mbstd_group`
+        consecutive samples as one channel (a mode-collapse signal). Groups are
+        consecutive so a batch of [fakes, reals] never mixes the two."""
+        B, C, H, W = x.shape
+        G = min(self.mbstd_group, B)
+        while B % G:
+            G -= 1
+        y = x.view(B // G, G, C, H, W)
+        y = (y - y.mean(dim=1, keepdim=True)).square().mean(dim=1).add(1e-8).sqrt()  # [B/G, C, H, W]
+        y = y.mean(dim=(1, 2, 3)).repeat_interleave(G).view(B, 1, 1, 1).expand(B, 1, H, W)
+        return torch.cat([x, y], dim=1)
+
+    def forward(self, img):
+        x = lrelu(self.from_rgb(img))
+        for b in self.blocks:
+            x = b(x)
+        x = self.minibatch_std(x)
+        x = lrelu(self.conv(x))
+        x = lrelu(self.fc(x.flatten(1)))
+        return self.out(x)
+
+
+# MARK: - helpers
+
+def count_params(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def synthesis_flops(cfg: GeneratorConfig) -> int:
+    """Multiply-adds x2 of one image's synthesis pass (mapping excluded; it is
+    tokens * layers * w_dim^2, negligible)."""
+    total = 0
+    T, h, dk = cfg.tokens, cfg.heads, cfg.head_dim
+    for s in cfg.layer_specs():
+        p = s["res"] ** 2
+        cin, cout, k = s["cin"], s["cout"], s["kernel"]
+        total += p * cin * cout * k * k          # conv
+        total += p * cin * h * dk                # query projection
+        total += p * h * T * dk                  # logits
+        total += p * T * cin                     # attention-weighted values (per head C/h, h heads)
+        total += T * cfg.w_dim * cin             # value projection
+    total += cfg.tokens * cfg.mapping_layers * cfg.w_dim * cfg.w_dim
+    return 2 * total

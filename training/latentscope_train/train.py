@@ -1,0 +1,277 @@
+"""Train the face generator.
+
+    python -m latentscope_train.train --run RUN_DIR [--data DIR] [--minutes M | --kimg K]
+
+Resumes from RUN_DIR/checkpoint.pt when it exists. Writes RUN_DIR/log.csv (one
+row per logged step), RUN_DIR/samples/NNNNNN.png (fixed latents, EMA generator)
+and RUN_DIR/checkpoint.pt (atomically, every --ckpt-minutes and at the end).
+
+Several processes (CPUs or GPUs, one or more hosts) train with PyTorch's
+DistributedDataParallel when started by torchrun:
+
+    torchrun --nproc_per_node 2 -m latentscope_train.train --run RUN_DIR ...
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import csv
+import json
+import math
+import os
+import random
+import time
+
+import numpy as np
+import torch
+import torch.distributed as dist
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .augment import diff_augment
+from .data import DEFAULT_DATA, Sampler, cached_images
+from .imageio import save_grid
+from .model import Discriminator, Generator, GeneratorConfig
+
+
+class MixingGenerator(nn.Module):
+    """The generator as trained: two latents per image and a random layer
+    cutoff (style-mixing regularisation), so that layers stay separable. Wrapped
+    by DDP as one module so its forward is the unit of gradient sync."""
+
+    def __init__(self, G: Generator, mixing_prob: float):
+        super().__init__()
+        self.G, self.mixing_prob = G, mixing_prob
+
+    def forward(self, z, z2):
+        G = self.G
+        ws = G.broadcast(G.map(z, update_w_avg=True))
+        if self.mixing_prob > 0 and torch.rand([]) < self.mixing_prob:
+            cutoff = int(torch.randint(1, G.num_layers, []))
+            ws[:, cutoff:] = G.broadcast(G.map(z2))[:, cutoff:]
+        return G.synthesis(ws)
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--run", required=True, help="run folder (checkpoint, log, samples)")
+    p.add_argument("--data", default=DEFAULT_DATA, help="folder with the utkface64 zip shards")
+    p.add_argument("--minutes", type=float, default=None, help="stop after this much wall time (this invocation)")
+    p.add_argument("--kimg", type=float, default=None, help="stop once this many thousand real images were shown in total")
+    p.add_argument("--batch", type=int, default=32, help="images per step, across all processes")
+    p.add_argument("--lr", type=float, default=0.0025)
+    p.add_argument("--r1-gamma", type=float, default=0.05)
+    p.add_argument("--r1-interval", type=int, default=16)
+    p.add_argument("--mixing-prob", type=float, default=0.9)
+    p.add_argument("--ema-kimg", type=float, default=10.0, help="EMA half-life in thousand images")
+    p.add_argument("--ema-rampup", type=float, default=0.05)
+    p.add_argument("--augment", default="translation,color", help="DiffAugment policy for D ('' for none)")
+    p.add_argument("--config", default=None, help="JSON file or inline JSON overriding GeneratorConfig fields")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--log-every", type=int, default=20)
+    p.add_argument("--sample-every", type=int, default=500)
+    p.add_argument("--ckpt-minutes", type=float, default=5.0)
+    p.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: all cores)")
+    p.add_argument("--limit-images", type=int, default=None, help="use only the first N images (tests)")
+    return p.parse_args(argv)
+
+
+def load_config(spec: str | None) -> GeneratorConfig:
+    if not spec:
+        return GeneratorConfig()
+    text = open(spec).read() if os.path.exists(spec) else spec
+    return GeneratorConfig.from_dict(json.loads(text))
+
+
+def atomic_save(obj, path: str):
+    tmp = path + ".tmp"
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+class Trainer:
+    def __init__(self, args):
+        self.args = args
+        self.distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
+        if self.distributed:
+            backend = "nccl" if torch.cuda.is_available() else "gloo"
+            dist.init_process_group(backend)
+            self.rank, self.world = dist.get_rank(), dist.get_world_size()
+        else:
+            self.rank, self.world = 0, 1
+        if args.batch % self.world:
+            raise SystemExit(f"--batch {args.batch} does not split over {self.world} processes")
+        self.device = torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}" if torch.cuda.is_available() else "cpu")
+        if args.threads:
+            torch.set_num_threads(args.threads)
+        self.batch = args.batch // self.world
+        os.makedirs(os.path.join(args.run, "samples"), exist_ok=True)
+        self.ckpt_path = os.path.join(args.run, "checkpoint.pt")
+
+        torch.manual_seed(args.seed + self.rank)
+        self.cfg = load_config(args.config)
+        self.G = Generator(self.cfg).to(self.device)
+        self.D = Discriminator(self.cfg).to(self.device)
+        self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
+        c = args.r1_interval / (args.r1_interval + 1)  # lazy regularisation keeps the effective step
+        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=args.lr, betas=(0.0, 0.99), eps=1e-8)
+        self.opt_D = torch.optim.Adam(self.D.parameters(), lr=args.lr * c, betas=(0.0, 0.99 ** c), eps=1e-8)
+        self.step, self.nimg, self.train_seconds = 0, 0, 0.0
+        self.data_gen = torch.Generator().manual_seed(args.seed * 1000 + self.rank)
+
+        if os.path.exists(self.ckpt_path):
+            self.load(self.ckpt_path)
+        self.G_train = MixingGenerator(self.G, args.mixing_prob)
+        self.D_train = self.D
+        if self.distributed:
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self.G_train = nn.parallel.DistributedDataParallel(self.G_train, device_ids=ids)
+            self.D_train = nn.parallel.DistributedDataParallel(self.D, device_ids=ids)
+
+        images = cached_images(args.data, None) if args.limit_images else \
+            cached_images(args.data, os.path.join(args.run, "images-cache.npy"))
+        if args.limit_images:
+            images = images[: args.limit_images]
+        self.sampler = Sampler(images, self.batch, self.data_gen)
+        fixed = torch.Generator().manual_seed(123)
+        self.fixed_z = torch.randn(64, self.cfg.tokens, self.cfg.z_dim, generator=fixed).to(self.device)
+
+    # MARK: checkpoints
+
+    def state(self):
+        return dict(
+            config=self.cfg.to_dict(), args=vars(self.args), step=self.step, nimg=self.nimg,
+            train_seconds=self.train_seconds, G=self.G.state_dict(), D=self.D.state_dict(),
+            G_ema=self.G_ema.state_dict(), opt_G=self.opt_G.state_dict(), opt_D=self.opt_D.state_dict(),
+            rng=dict(torch=torch.get_rng_state(), numpy=np.random.get_state(), python=random.getstate(),
+                     data=self.data_gen.get_state()),
+        )
+
+    def load(self, path):
+        ck = torch.load(path, map_location=self.device, weights_only=False)
+        if ck["config"] != self.cfg.to_dict():
+            raise SystemExit(f"{path} was trained with another architecture; use a new --run folder")
+        self.G.load_state_dict(ck["G"])
+        self.D.load_state_dict(ck["D"])
+        self.G_ema.load_state_dict(ck["G_ema"])
+        self.opt_G.load_state_dict(ck["opt_G"])
+        self.opt_D.load_state_dict(ck["opt_D"])
+        self.step, self.nimg, self.train_seconds = ck["step"], ck["nimg"], ck["train_seconds"]
+        torch.set_rng_state(ck["rng"]["torch"])
+        np.random.set_state(ck["rng"]["numpy"])
+        random.setstate(ck["rng"]["python"])
+        self.data_gen.set_state(ck["rng"]["data"])
+        if self.rank == 0:
+            print(f"resumed {path} at step {self.step} ({self.nimg / 1000:.1f} kimg)", flush=True)
+
+    def save(self):
+        if self.rank == 0:
+            atomic_save(self.state(), self.ckpt_path)
+
+    # MARK: one step
+
+    def latents(self):
+        return torch.randn(self.batch, self.cfg.tokens, self.cfg.z_dim, device=self.device)
+
+    def train_step(self):
+        a = self.args
+        stats = {}
+        # Generator: non-saturating logistic loss through D (D frozen, not DDP-wrapped here).
+        self.D.requires_grad_(False)
+        fake = self.G_train(self.latents(), self.latents())
+        loss_G = F.softplus(-self.D(diff_augment(fake, a.augment))).mean()
+        self.opt_G.zero_grad(set_to_none=True)
+        loss_G.backward()
+        self.opt_G.step()
+        self.D.requires_grad_(True)
+        stats["loss_G"] = loss_G.item()
+
+        # Discriminator: fakes and reals in one batch; lazy R1 on the reals.
+        with torch.no_grad():
+            fake = self.G_train.module(self.latents(), self.latents()) if self.distributed else \
+                self.G_train(self.latents(), self.latents())
+        real = self.sampler.next().to(self.device)
+        do_r1 = a.r1_gamma > 0 and self.step % a.r1_interval == 0
+        real.requires_grad_(do_r1)
+        logits = self.D_train(diff_augment(torch.cat([fake, real]), a.augment))
+        l_fake, l_real = logits[: self.batch], logits[self.batch:]
+        loss_D = F.softplus(l_fake).mean() + F.softplus(-l_real).mean()
+        total = loss_D
+        if do_r1:
+            (grad,) = torch.autograd.grad(l_real.sum(), real, create_graph=True)
+            r1 = grad.square().sum(dim=(1, 2, 3)).mean()
+            total = total + r1 * (a.r1_gamma / 2) * a.r1_interval
+            stats["r1"] = r1.item()
+        self.opt_D.zero_grad(set_to_none=True)
+        total.backward()
+        self.opt_D.step()
+        stats.update(loss_D=loss_D.item(), D_real=l_real.mean().item(), D_fake=l_fake.mean().item())
+
+        # EMA of the generator, half-life ema_kimg, ramped up early in training.
+        self.nimg += a.batch
+        ema_nimg = min(a.ema_kimg * 1000, self.nimg * a.ema_rampup) if a.ema_rampup else a.ema_kimg * 1000
+        beta = 0.5 ** (a.batch / max(ema_nimg, 1e-8))
+        with torch.no_grad():
+            for pe, p in zip(self.G_ema.parameters(), self.G.parameters()):
+                pe.copy_(p.lerp(pe, beta))
+            for be, b in zip(self.G_ema.buffers(), self.G.buffers()):
+                be.copy_(b)
+        self.step += 1
+        return stats
+
+    def sample(self):
+        if self.rank:
+            return
+        with torch.no_grad():
+            imgs = torch.cat([self.G_ema(z.unsqueeze(0), noise_mode="const") for z in self.fixed_z])
+        save_grid(imgs.cpu(), os.path.join(self.args.run, "samples", f"{self.step:06d}.png"), cols=8)
+
+    def run(self):
+        a = self.args
+        log_path = os.path.join(a.run, "log.csv")
+        fields = ["step", "kimg", "seconds", "loss_G", "loss_D", "D_real", "D_fake", "r1"]
+        new_log = not os.path.exists(log_path)
+        log = open(log_path, "a", newline="") if self.rank == 0 else None
+        writer = csv.DictWriter(log, fieldnames=fields, extrasaction="ignore") if log else None
+        if writer and new_log:
+            writer.writeheader()
+        start = time.time()
+        last_ckpt = time.time()
+        last_r1 = float("nan")
+        while True:
+            if a.minutes is not None and time.time() - start >= a.minutes * 60:
+                break
+            if a.kimg is not None and self.nimg >= a.kimg * 1000:
+                break
+            t0 = time.time()
+            stats = self.train_step()
+            self.train_seconds += time.time() - t0
+            last_r1 = stats.get("r1", last_r1)
+            if writer and self.step % a.log_every == 0:
+                row = dict(step=self.step, kimg=f"{self.nimg / 1000:.3f}", seconds=f"{self.train_seconds:.1f}",
+                           r1=f"{last_r1:.4f}", **{k: f"{v:.4f}" for k, v in stats.items() if k != "r1"})
+                writer.writerow(row)
+                log.flush()
+                print(" ".join(f"{k}={v}" for k, v in row.items()), flush=True)
+            if a.sample_every and self.step % a.sample_every == 0:
+                self.sample()
+            if time.time() - last_ckpt >= a.ckpt_minutes * 60:
+                self.save()
+                last_ckpt = time.time()
+        self.save()
+        self.sample()
+        if log:
+            log.close()
+        if self.distributed:
+            dist.destroy_process_group()
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if not math.isfinite(args.lr) or args.lr <= 0:
+        raise SystemExit("--lr must be a positive number")
+    Trainer(args).run()
+
+
+if __name__ == "__main__":
+    main()
