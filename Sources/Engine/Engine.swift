@@ -1,1 +1,0 @@
-// Engine module; see Package.swift for the layout.

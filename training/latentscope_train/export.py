@@ -1,0 +1,150 @@
+"""Export a trained generator for the Swift engine.
+
+    python -m latentscope_train.export --checkpoint RUN/checkpoint.pt --out ../assets/models/NAME [--dtype float16]
+
+Writes NAME/config.json and NAME/generator.safetensors (the EMA generator). The
+equalized-learning-rate scales are baked into the weights, so the engine does
+plain linear algebra. Tensor names and shapes: docs/model-format.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+
+import torch
+from safetensors.torch import save_file
+
+from .model import LN_EPS, LRELU_GAIN, LRELU_SLOPE, Generator, GeneratorConfig, count_params, synthesis_flops
+
+FORMAT = "latentscope-generator"
+FORMAT_VERSION = 1
+
+
+def generator_tensors(G: Generator) -> dict[str, torch.Tensor]:
+    """Name -> tensor with equalized-lr scales baked in (float32, contiguous)."""
+    t: dict[str, torch.Tensor] = {}
+    for i, fc in enumerate(G.mapping.fcs):
+        w, b = fc.effective()
+        t[f"mapping.{i}.weight"], t[f"mapping.{i}.bias"] = w, b
+    t["w_avg"] = G.w_avg
+    t["synthesis.const"] = G.synthesis.const
+    for layer in G.synthesis.layers:
+        p = f"synthesis.{layer.spec['name']}."
+        t[p + "pos"] = layer.pos
+        t[p + "query.weight"] = layer.query.effective()[0]
+        t[p + "keys"] = layer.keys
+        vw, vb = layer.value.effective()
+        t[p + "value.weight"], t[p + "value.bias"] = vw, vb
+        t[p + "conv.weight"] = layer.conv.weight * layer.conv.scale
+        t[p + "bias"] = layer.bias
+        if layer.noise_strength is not None:
+            t[p + "noise_strength"] = layer.noise_strength.reshape(1)
+            t[p + "noise_const"] = layer.noise_const.reshape(layer.spec["res"], layer.spec["res"])
+    return {k: v.detach().float().contiguous().clone() for k, v in t.items()}
+
+
+def model_config(G: Generator, name: str, dtype: str, extra: dict | None = None) -> dict:
+    cfg = G.cfg
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "name": name,
+        "dtype": dtype,
+        **cfg.to_dict(),
+        "layers": cfg.layer_specs(),
+        "lrelu_slope": LRELU_SLOPE,
+        "lrelu_gain": LRELU_GAIN,
+        "layernorm_eps": LN_EPS,
+        "upsample": "bilinear-half-pixel",
+        "parameters": count_params(G.synthesis) + count_params(G.mapping),
+        "synthesis_flops": synthesis_flops(cfg),
+        **(extra or {}),
+    }
+
+
+def _atomic_write(path: str, write):
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; shipped files are world-readable
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def export_generator(G: Generator, out_dir: str, name: str, dtype: str = "float32", extra: dict | None = None):
+    if dtype not in ("float32", "float16"):
+        raise ValueError(f"dtype must be float32 or float16, not {dtype!r}")
+    os.makedirs(out_dir, exist_ok=True)
+    tensors = generator_tensors(G)
+    if dtype == "float16":
+        tensors = {k: v.half() for k, v in tensors.items()}
+    config = model_config(G, name, dtype, extra)
+    _atomic_write(os.path.join(out_dir, "generator.safetensors"),
+                  lambda p: save_file(tensors, p, metadata={"format": FORMAT, "format_version": str(FORMAT_VERSION)}))
+    _atomic_write(os.path.join(out_dir, "config.json"),
+                  lambda p: open(p, "w").write(json.dumps(config, indent=2) + "\n"))
+    return config
+
+
+def load_exported(out_dir: str) -> Generator:
+    """The inverse of export (used by tests and the PyTorch benchmark): a Generator
+    whose forward equals the exported model's (scales stay baked: each
+    equalized layer's runtime scale is set to 1)."""
+    from safetensors.torch import load_file
+    config = json.load(open(os.path.join(out_dir, "config.json")))
+    G = Generator(GeneratorConfig.from_dict(config))
+    t = {k: v.float() for k, v in load_file(os.path.join(out_dir, "generator.safetensors")).items()}
+    with torch.no_grad():
+        for i, fc in enumerate(G.mapping.fcs):
+            fc.weight.copy_(t[f"mapping.{i}.weight"]); fc.bias.copy_(t[f"mapping.{i}.bias"])
+            fc.scale, fc.lr_mul = 1.0, 1.0
+        G.w_avg.copy_(t["w_avg"])
+        G.synthesis.const.copy_(t["synthesis.const"])
+        for layer in G.synthesis.layers:
+            p = f"synthesis.{layer.spec['name']}."
+            layer.pos.copy_(t[p + "pos"])
+            layer.query.weight.copy_(t[p + "query.weight"]); layer.query.scale = 1.0
+            layer.keys.copy_(t[p + "keys"])
+            layer.value.weight.copy_(t[p + "value.weight"]); layer.value.bias.copy_(t[p + "value.bias"])
+            layer.value.scale, layer.value.lr_mul = 1.0, 1.0
+            layer.conv.weight.copy_(t[p + "conv.weight"]); layer.conv.scale = 1.0
+            layer.bias.copy_(t[p + "bias"])
+            if layer.noise_strength is not None:
+                layer.noise_strength.copy_(t[p + "noise_strength"][0])
+                layer.noise_const.copy_(t[p + "noise_const"].view_as(layer.noise_const))
+    return G.eval()
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--checkpoint", required=True)
+    p.add_argument("--out", required=True, help="model folder, e.g. assets/models/utkface64")
+    p.add_argument("--name", default=None, help="model name (default: the folder's name)")
+    p.add_argument("--dtype", default="float32", choices=["float32", "float16"])
+    p.add_argument("--w-avg-samples", type=int, default=20000, help="latents to estimate w_avg (0: keep the training average)")
+    args = p.parse_args(argv)
+    ck = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
+    G = Generator(GeneratorConfig.from_dict(ck["config"]))
+    G.load_state_dict(ck["G_ema"])
+    G.eval()
+    if args.w_avg_samples:
+        with torch.no_grad():  # a fresh, exact estimate of E[w] for truncation
+            gen = torch.Generator().manual_seed(0)
+            z = torch.randn(args.w_avg_samples, 1, G.cfg.z_dim, generator=gen)
+            G.w_avg.copy_(G.mapping(z).mean(dim=(0, 1)))
+    name = args.name or os.path.basename(os.path.normpath(args.out))
+    extra = {"training": {"steps": ck["step"], "kimg": round(ck["nimg"] / 1000, 1),
+                          "train_seconds": round(ck["train_seconds"]), "dataset": "UTKFace aligned & cropped, 64x64",
+                          "license": "non-commercial research only (inherits the UTKFace licence)"}}
+    cfg = export_generator(G, args.out, name, args.dtype, extra)
+    size = os.path.getsize(os.path.join(args.out, "generator.safetensors"))
+    print(f"exported {name}: {cfg['parameters']:,} parameters, {cfg['synthesis_flops'] / 1e9:.2f} GFLOP/image, {size / 2**20:.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()

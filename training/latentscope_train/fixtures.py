@@ -1,0 +1,92 @@
+"""Golden fixtures for the Swift engine's parity tests.
+
+    python -m latentscope_train.fixtures [--shipped ../assets/models/utkface64] [--out ../Tests/EngineTests/Fixtures]
+
+Writes:
+  tiny-model/              a tiny random-weight model (config.json + generator.safetensors)
+  tiny-golden.safetensors  its reference outputs: seeds' z, w, noise, images, every layer's attention,
+                           a truncated image, a W+ style-mixed (per layer and per token) image without noise
+  shipped-golden.safetensors  the same for the shipped model, with two layers' attention (when --shipped is given)
+
+Everything is a pure function of fixed seeds, so rerunning reproduces the files bit for bit.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+
+import numpy as np
+import torch
+from safetensors.torch import save_file
+
+from .export import export_generator, load_exported
+from .model import TINY_CONFIG, Generator, GeneratorConfig
+from .rng import seed_noise, seed_z
+
+
+def make_tiny_model(out_dir: str) -> Generator:
+    torch.manual_seed(1234)
+    G = Generator(GeneratorConfig.from_dict(TINY_CONFIG))
+    with torch.no_grad():  # a fresh init has zero biases and noise strengths; make every term count
+        for name, p in G.named_parameters():
+            if name.endswith("bias") or name.endswith("noise_strength"):
+                p.add_(torch.randn_like(p) * 0.3)
+        G.w_avg.copy_(torch.randn_like(G.w_avg) * 0.5)
+    export_generator(G, out_dir, "tiny", "float32")
+    return load_exported(out_dir)
+
+
+def reference(G: Generator, seeds: list[int], attn_layers: list[int] | None) -> dict[str, torch.Tensor]:
+    cfg = G.cfg
+    specs = cfg.layer_specs()
+    z = torch.from_numpy(np.stack([seed_z(s, cfg.tokens, cfg.z_dim) for s in seeds]))
+    noises = [seed_noise(s, specs) for s in seeds]
+    noise = [None if specs[i]["kernel"] == 1 or not specs[i]["noise"] else
+             torch.from_numpy(np.stack([n[i] for n in noises])).unsqueeze(1) for i in range(len(specs))]
+    out: dict[str, torch.Tensor] = {"seeds": torch.tensor(seeds, dtype=torch.int64), "z": z}
+    with torch.no_grad():
+        w = G.map(z)
+        out["w"] = w
+        img, attns = G.synthesis(G.broadcast(w), noise=noise, return_attn=True)
+        out["image"] = img
+        for i, n in enumerate(noise):
+            if n is not None:
+                out[f"noise.{i}"] = n[:, 0]
+        for i, a in enumerate(attns):
+            if attn_layers is None or i in attn_layers:
+                out[f"attn.{i}"] = a
+        out["image_psi"] = G.synthesis(G.broadcast(G.map(z, psi=0.5)), noise=noise)
+        out["image_noise_const"] = G.synthesis(G.broadcast(w), noise_mode="const")
+        # W+ mixing: layers >= cutoff from the next seed, token 1 everywhere from the one after.
+        n = len(seeds)
+        ws = G.broadcast(w).clone()
+        cutoff = cfg.num_layers // 2
+        ws[:, cutoff:] = G.broadcast(w[[(i + 1) % n for i in range(n)]])[:, cutoff:]
+        ws[:, :, 1] = w[[(i + 2) % n for i in range(n)]][:, 1].unsqueeze(1)
+        out["ws_mixed"] = ws
+        out["image_mixed"] = G.synthesis(ws, noise_mode="none")
+    return {k: v.contiguous() for k, v in out.items()}
+
+
+def main(argv=None):
+    here = os.path.dirname(__file__)
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", default=os.path.join(here, "..", "..", "Tests", "EngineTests", "Fixtures"))
+    p.add_argument("--shipped", default=None, help="exported model folder to make shipped-golden from")
+    args = p.parse_args(argv)
+    os.makedirs(args.out, exist_ok=True)
+    torch.set_num_threads(1)  # deterministic reductions
+    G = make_tiny_model(os.path.join(args.out, "tiny-model"))
+    save_file(reference(G, [0, 1, 2], None), os.path.join(args.out, "tiny-golden.safetensors"))
+    if args.shipped:
+        S = load_exported(args.shipped)
+        names = [s["name"] for s in S.cfg.layer_specs()]
+        layers = [names.index("b16.conv1"), names.index("b32.torgb")]
+        save_file(reference(S, [0, 42], layers), os.path.join(args.out, "shipped-golden.safetensors"),
+                  metadata={"model": json.load(open(os.path.join(args.shipped, "config.json")))["name"]})
+    print("fixtures written to", os.path.abspath(args.out))
+
+
+if __name__ == "__main__":
+    main()
