@@ -1,0 +1,67 @@
+// Thin POSIX helpers shared by the file-facing parts of Imaging: errno text,
+// stat checks and whole-file reads. Foundation is avoided so the module stays light.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+enum FileIO {
+    /// The C library's text for an errno value, e.g. "No such file or directory".
+    static func message(_ code: Int32) -> String {
+        String(cString: strerror(code))
+    }
+
+    /// What `stat` says a path is; `nil` when it does not exist or cannot be inspected.
+    enum Kind { case directory, other }
+
+    static func kind(of path: String) -> (kind: Kind?, errno: Int32) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return (nil, errno) }
+        let isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
+        return (isDirectory ? .directory : .other, 0)
+    }
+
+    /// The directory part of `path` ("." when there is none), as `dirname` would give it.
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let dir = path[..<slash]
+        return dir.isEmpty ? "/" : String(dir)
+    }
+
+    /// The last path component (empty when `path` ends in "/").
+    static func lastComponent(of path: String) -> Substring {
+        guard let slash = path.lastIndex(of: "/") else { return path[...] }
+        return path[path.index(after: slash)...]
+    }
+
+    /// Reads a whole file. Errors are `ImagingError.readFailed` naming `path`.
+    static func readAll(path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw ImagingError.readFailed(path: path, reason: message(errno))
+        }
+        defer { close(fd) }
+        var info = stat()
+        if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+            throw ImagingError.readFailed(path: path, reason: "is a directory")
+        }
+        var bytes: [UInt8] = []
+        if info.st_size > 0 { bytes.reserveCapacity(Int(info.st_size)) }
+        // Read in fixed chunks rather than trusting st_size, which may change under us.
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ImagingError.readFailed(path: path, reason: message(errno))
+            }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        return bytes
+    }
+}

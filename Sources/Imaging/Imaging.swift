@@ -1,1 +1,0 @@
-// Imaging module; see Package.swift for the layout.
