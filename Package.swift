@@ -5,6 +5,7 @@
 //
 //   Engine    the generator: weights, seeds, forward pass, latent directions (OpenBLAS)
 //   Imaging   RGB images, PNG files (libpng), resizing, grids, colormaps, text
+//   Sheets    the figures users export: seed grids, walks, style-mixing matrices, attention sheets
 //   Terminal  terminal capabilities, sixel (libsixel) and Unicode-block renderers, ncursesw
 //   Explorer  the interactive explorer: state, keys, layout, sessions
 //   latentscope  the command-line tool (swift-argument-parser)
@@ -26,11 +27,12 @@ let package = Package(
         .target(name: "Engine", dependencies: ["CBLAS"]),
         .target(name: "Imaging", dependencies: ["CPNG"]),
         .target(name: "Terminal", dependencies: ["CNcursesw", "CSixel", "Imaging"]),
-        .target(name: "Explorer", dependencies: ["Engine", "Imaging", "Terminal"]),
+        .target(name: "Sheets", dependencies: ["Engine", "Imaging"]),
+        .target(name: "Explorer", dependencies: ["Engine", "Imaging", "Terminal", "Sheets"]),
         .executableTarget(
             name: "latentscope",
             dependencies: [
-                "Engine", "Imaging", "Terminal", "Explorer",
+                "Engine", "Imaging", "Terminal", "Sheets", "Explorer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -45,6 +47,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "TerminalTests", dependencies: ["Terminal", "Imaging", "CSixel"]),
+        .testTarget(name: "SheetsTests", dependencies: ["Sheets", "Engine", "Imaging"]),
         .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Engine", "Imaging", "Terminal"]),
         .testTarget(name: "CLITests", dependencies: ["latentscope", "Imaging"]),
     ]

@@ -134,3 +134,10 @@ func leakyReLU(_ x: UnsafeMutablePointer<Float>, count: Int, slope: Float, gain:
     let neg = slope * gain
     for i in 0..<count { x[i] *= x[i] >= 0 ? gain : neg }
 }
+
+/// c = a b for square n x n matrices (benchmark reference for the BLAS ceiling).
+public func matmulForBench(_ c: inout [Float], _ a: [Float], _ b: [Float], _ n: Int) {
+    a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
+        sgemm(cp.baseAddress!, ldc: n, ap.baseAddress!, lda: n, bp.baseAddress!, ldb: n, m: n, n: n, k: n)
+    } } }
+}

@@ -161,3 +161,30 @@ func halfToFloat(_ h: UInt16) -> Float {
     if exp == 31 { return Float(bitPattern: sign | 0x7F80_0000 | (mant << 13)) }
     return Float(bitPattern: sign | UInt32(exp + 112) << 23 | (mant << 13))
 }
+
+/// Writes float32 tensors as a safetensors file (names sorted, as the Python writer does).
+public enum SafeTensorsWriter {
+    public static func encode(_ tensors: [String: (shape: [Int], values: [Float])], metadata: [String: String] = [:]) throws -> [UInt8] {
+        var header: [String: Any] = [:]
+        if !metadata.isEmpty { header["__metadata__"] = metadata }
+        var offset = 0
+        let names = tensors.keys.sorted()
+        for n in names {
+            let t = tensors[n]!
+            precondition(t.shape.reduce(1, *) == t.values.count, "tensor \(n): shape \(t.shape) for \(t.values.count) values")
+            header[n] = ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + 4 * t.values.count]]
+            offset += 4 * t.values.count
+        }
+        var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+        while json.count % 8 != 0 { json.append(0x20) }   // pad with spaces so the data block is aligned
+        var out = [UInt8]()
+        out.reserveCapacity(8 + json.count + offset)
+        var n = UInt64(json.count).littleEndian
+        withUnsafeBytes(of: &n) { out += $0 }
+        out += json
+        for name in names {
+            for v in tensors[name]!.values { var b = v.bitPattern.littleEndian; withUnsafeBytes(of: &b) { out += $0 } }
+        }
+        return out
+    }
+}

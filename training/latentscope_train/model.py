@@ -171,18 +171,22 @@ class StyledLayer(nn.Module):
             self.noise_strength = None
 
     def forward(self, x, w, noise=None, noise_mode="random", return_attn=False):
+        # Channel-first throughout (as the Swift engine): tokens are columns of [B, C, P].
         B, C, H, W = x.shape
-        t = x.flatten(2).transpose(1, 2)                       # [B, HW, C]
-        n = F.layer_norm(t, (C,), eps=LN_EPS)                  # content tokens, normalised
-        q = self.query(n + self.pos)                           # [B, HW, heads*dk]
-        q = q.view(B, H * W, self.heads, self.head_dim).transpose(1, 2)        # [B, h, HW, dk]
+        t = x.flatten(2)                                       # [B, C, P]
+        mean = t.mean(dim=1, keepdim=True)
+        var = (t - mean).square().mean(dim=1, keepdim=True)
+        n = (t - mean) * torch.rsqrt(var + LN_EPS)             # LayerNorm over channels, no affine
+        wq, _ = self.query.effective()
+        q = torch.matmul(wq, n + self.pos.t())                 # [B, h*dk, P]
+        q = q.view(B, self.heads, self.head_dim, H * W)        # [B, h, dk, P]
         k = self.keys.view(-1, self.heads, self.head_dim).transpose(0, 1)      # [h, T, dk]
-        logits = torch.matmul(q, k.transpose(1, 2).unsqueeze(0)) / math.sqrt(self.head_dim)
-        attn = logits.softmax(dim=-1)                          # [B, h, HW, T]
+        logits = torch.matmul(k, q) / math.sqrt(self.head_dim)                 # [B, h, T, P]
+        attn = logits.softmax(dim=2)                           # over tokens
         v = self.value(w)                                      # [B, T, C]
-        v = v.view(B, -1, self.heads, C // self.heads).transpose(1, 2)         # [B, h, T, C/h]
-        s = torch.matmul(attn, v).transpose(1, 2).reshape(B, H * W, C)         # per-pixel style
-        y = (n * s).transpose(1, 2).reshape(B, C, H, W)
+        v = v.view(B, -1, self.heads, C // self.heads).permute(0, 2, 3, 1)     # [B, h, C/h, T]
+        s = torch.matmul(v, attn).reshape(B, C, H * W)         # per-pixel style
+        y = (n * s).view(B, C, H, W)
         y = self.conv(y)
         if self.noise_strength is not None and noise_mode != "none":
             if noise is None:
@@ -191,7 +195,7 @@ class StyledLayer(nn.Module):
         y = y + self.bias.view(1, -1, 1, 1)
         if self.spec["act"]:
             y = lrelu(y)
-        return (y, attn) if return_attn else (y, None)
+        return (y, attn.transpose(2, 3)) if return_attn else (y, None)  # maps as [B, h, P, T]
 
 
 class SynthesisNetwork(nn.Module):

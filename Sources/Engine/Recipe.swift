@@ -1,0 +1,149 @@
+// Recipe.swift: a complete, serialisable description of one image in latent
+// space (seed, truncation, noise, direction offsets, per-layer and per-token
+// style mixing), and how it becomes a W+ latent. The CLI, the explorer, its
+// undo history and saved sessions all speak in recipes.
+
+/// An offset along a named direction, in σ units of that direction.
+public struct DirectionOffset: Codable, Sendable, Equatable {
+    public var direction: String
+    public var amount: Float
+    /// Layers the edit touches (GANSpace's E(component, start-end)); nil = all.
+    public var layers: ClosedRange<Int>?
+    /// Tokens the edit touches; nil = all.
+    public var tokens: [Int]?
+
+    public init(direction: String, amount: Float, layers: ClosedRange<Int>? = nil, tokens: [Int]? = nil) {
+        self.direction = direction
+        self.amount = amount
+        self.layers = layers
+        self.tokens = tokens
+    }
+}
+
+/// Where a layer's noise comes from, as the user sees it.
+public enum NoiseChoice: String, Codable, Sendable, CaseIterable {
+    /// From the recipe's noise seed (by default its own seed).
+    case seeded
+    /// The model's fixed noise.
+    case const
+    /// No noise.
+    case off
+}
+
+/// One image in latent space.
+public struct Recipe: Codable, Sendable, Equatable {
+    public var seed: UInt64
+    public var psi: Float = 1
+    /// Layers at or above this index are not truncated (StyleGAN's cutoff); nil = all truncated.
+    public var truncationCutoff: Int?
+    public var noise: NoiseChoice = .seeded
+    /// Seed of the noise stream when `noise == .seeded`; nil = `seed`.
+    public var noiseSeed: UInt64?
+    public var offsets: [DirectionOffset] = []
+    /// Pinned seeds that layers or tokens may take their styles from (slots A, B, ...).
+    public var slots: [UInt64] = []
+    /// Per layer: index into `slots`, or nil for the recipe's own seed.
+    public var layerSources: [Int?] = []
+    /// Per token: index into `slots` (that token, every layer), or nil.
+    public var tokenSources: [Int?] = []
+
+    public init(seed: UInt64, psi: Float = 1) {
+        self.seed = seed
+        self.psi = psi
+    }
+
+    /// The noise mode for the engine.
+    public var noiseMode: NoiseMode {
+        switch noise {
+        case .seeded: .seeded(noiseSeed ?? seed)
+        case .const: .const
+        case .off: .off
+        }
+    }
+}
+
+/// Named directions in w space (wDim each), with their σ.
+public protocol DirectionLookup {
+    /// The unit vector and σ of a direction, or nil if unknown.
+    func direction(named: String) -> (vector: [Float], sigma: Float)?
+}
+
+public enum RecipeError: Error, CustomStringConvertible, Equatable {
+    case unknownDirection(String)
+    case badSlot(Int, Int)
+    case badLayer(Int, Int)
+    case badToken(Int, Int)
+
+    public var description: String {
+        switch self {
+        case .unknownDirection(let d): "unknown direction '\(d)'"
+        case .badSlot(let s, let n): "slot \(s) does not exist (\(n) pinned)"
+        case .badLayer(let l, let n): "layer \(l) is out of range 0...\(n - 1)"
+        case .badToken(let t, let n): "token \(t) is out of range 0...\(n - 1)"
+        }
+    }
+}
+
+extension Generator {
+    /// W+ of a seed with truncation (and its optional layer cutoff).
+    public func wPlus(seed: UInt64, psi: Float, cutoff: Int?) -> WPlus {
+        let raw = w(seed: seed)
+        var truncated = raw
+        if psi != 1 { truncate(&truncated, psi: psi) }
+        var out = WPlus(broadcasting: truncated, layers: config.numLayers)
+        if let cutoff, psi != 1 {
+            let full = WPlus(broadcasting: raw, layers: config.numLayers)
+            for l in max(cutoff, 0)..<config.numLayers { out.setLayer(l, from: full) }
+        }
+        return out
+    }
+
+    /// The W+ latent of a recipe: own seed, then pinned slots per layer and per
+    /// token, then direction offsets.
+    public func wPlus(_ r: Recipe, directions: DirectionLookup?) throws -> WPlus {
+        let L = config.numLayers, T = config.tokens
+        var ws = wPlus(seed: r.seed, psi: r.psi, cutoff: r.truncationCutoff)
+        var slotW: [Int: WPlus] = [:]
+        func slot(_ k: Int) throws -> WPlus {
+            guard k >= 0 && k < r.slots.count else { throw RecipeError.badSlot(k, r.slots.count) }
+            if let s = slotW[k] { return s }
+            let s = wPlus(seed: r.slots[k], psi: r.psi, cutoff: r.truncationCutoff)
+            slotW[k] = s
+            return s
+        }
+        guard r.layerSources.count <= L else { throw RecipeError.badLayer(r.layerSources.count - 1, L) }
+        for (l, src) in r.layerSources.enumerated() {
+            if let k = src { ws.setLayer(l, from: try slot(k)) }
+        }
+        guard r.tokenSources.count <= T else { throw RecipeError.badToken(r.tokenSources.count - 1, T) }
+        for (t, src) in r.tokenSources.enumerated() {
+            if let k = src {
+                let s = try slot(k)
+                for l in 0..<L { ws.setToken(t, layer: l, from: s) }
+            }
+        }
+        for o in r.offsets where o.amount != 0 {
+            guard let d = directions?.direction(named: o.direction) else { throw RecipeError.unknownDirection(o.direction) }
+            let layers = o.layers ?? 0...(L - 1)
+            guard layers.lowerBound >= 0, layers.upperBound < L else { throw RecipeError.badLayer(layers.upperBound, L) }
+            if let toks = o.tokens {
+                for t in toks {
+                    guard t >= 0 && t < T else { throw RecipeError.badToken(t, T) }
+                    for l in layers {
+                        let base = (l * T + t) * config.w_dim
+                        for i in 0..<config.w_dim { ws.values[base + i] += o.amount * d.sigma * d.vector[i] }
+                    }
+                }
+            } else {
+                ws.add(d.vector, amount: o.amount * d.sigma, layers: layers)
+            }
+        }
+        return ws
+    }
+
+    /// Renders recipes in one batch.
+    public func render(_ recipes: [Recipe], directions: DirectionLookup?, attentionLayers: Set<Int> = []) throws -> SynthesisOutput {
+        let ws = try recipes.map { try wPlus($0, directions: directions) }
+        return synthesize(ws, noise: recipes.map(\.noiseMode), attentionLayers: attentionLayers)
+    }
+}

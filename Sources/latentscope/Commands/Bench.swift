@@ -1,0 +1,139 @@
+// Bench.swift: `latentscope bench`: engine speed against PyTorch eager on the
+// same weights and thread count, measured in the same run (medians, ratios).
+
+import ArgumentParser
+import Engine
+import Foundation
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure ms per image at batch 1 and 16, GFLOP/s, and the ratio to PyTorch eager.",
+        discussion: "PyTorch is timed by training/bench_torch.py when python3 with torch is available (--torch off skips it).")
+
+    @OptionGroup var model: ModelOptions
+    @Option(name: .long, help: "Timed runs per measurement (the median is reported).")
+    var runs: Int = 15
+    @Option(name: .long, help: "'auto' (python3 if it has torch), 'off', or a python interpreter path.")
+    var torch: String = "auto"
+    @Flag(name: .long, help: "Print the results as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard runs >= 3 && runs <= 1000 else { throw ValidationError("--runs must be between 3 and 1000") }
+    }
+
+    func run() throws {
+        let G = try model.load()
+        let threads = blasThreads()
+        let c = G.config
+        let flops = Double(c.synthesis_flops ?? 0)
+        func timeBatch(_ n: Int) -> Double {
+            let recipes = (0..<n).map { Recipe(seed: UInt64($0)) }
+            _ = try? G.render(recipes, directions: nil)   // warm-up: workspace, caches
+            var times: [Double] = []
+            for r in 0..<runs {
+                let batch = recipes.map { var x = $0; x.seed += UInt64(r * n); return x }
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                _ = try? G.render(batch, directions: nil)
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6 / Double(n))
+            }
+            return median(times)
+        }
+        let b1 = timeBatch(1), b16 = timeBatch(16)
+        let peak = sgemmGFLOPS()
+        var torchResult: [String: Any]?
+        var torchNote: String?
+        if torch != "off" {
+            switch TorchBaseline.run(python: torch == "auto" ? "python3" : torch, model: G.directory, threads: threads, runs: runs) {
+            case .success(let r): torchResult = r
+            case .failure(let e): torchNote = e.message
+            }
+        }
+        let t1 = torchResult?["batch1_ms"] as? Double, t16 = torchResult?["batch16_ms_per_image"] as? Double
+        if json {
+            var out: [String: Any] = ["model": c.name, "threads": threads, "runs": runs,
+                                      "engine_batch1_ms": b1, "engine_batch16_ms_per_image": b16,
+                                      "engine_batch1_gflops": flops / b1 / 1e6, "engine_batch16_gflops": flops / b16 / 1e6,
+                                      "sgemm_peak_gflops": peak]
+            if let t1, let t16 {
+                out["torch_batch1_ms"] = t1; out["torch_batch16_ms_per_image"] = t16
+                out["speedup_batch1"] = t1 / b1; out["speedup_batch16"] = t16 / b16
+                out["torch_version"] = torchResult?["torch"]
+            }
+            if let torchNote { out["torch_note"] = torchNote }
+            print(String(decoding: try JSONSerialization.data(withJSONObject: out, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
+            return
+        }
+        print("model \(c.name), \(String(format: "%.3f", flops / 1e9)) GFLOP/image, \(threads) thread(s), median of \(runs) runs")
+        print("sgemm 512x512x512 on this machine: \(String(format: "%.1f", peak)) GFLOP/s")
+        print("")
+        print("                      latentscope            PyTorch eager      speed-up")
+        func row(_ label: String, _ ms: Double, _ tms: Double?) {
+            let t = tms.map { String(format: "%8.2f ms", $0) } ?? "         -"
+            let r = tms.map { String(format: "%6.2fx", $0 / ms) } ?? "      -"
+            print(label.padded(20) + String(format: " %8.2f ms %6.1f GFLOP/s  ", ms, flops / ms / 1e6) + t + "       " + r)
+        }
+        row("batch 1, per image", b1, t1)
+        row("batch 16, per image", b16, t16)
+        if let torchNote { print("\nPyTorch not measured: \(torchNote)") }
+        else if let v = torchResult?["torch"] { print("\nPyTorch \(v), same weights, same thread count") }
+    }
+}
+
+func median(_ xs: [Double]) -> Double {
+    let s = xs.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+/// GFLOP/s of a 512^3 sgemm: the machine's practical ceiling for the engine.
+func sgemmGFLOPS() -> Double {
+    let n = 512
+    let a = [Float](repeating: 1, count: n * n), b = a
+    var c = [Float](repeating: 0, count: n * n)
+    var times: [Double] = []
+    for _ in 0..<7 {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        matmulForBench(&c, a, b, n)
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+    }
+    return 2 * Double(n * n * n) / median(times) / 1e9
+}
+
+struct TorchError: Error { let message: String }
+
+/// Runs training/bench_torch.py in a subprocess and parses its JSON.
+enum TorchBaseline {
+    static func script() -> String? {
+        var dir = (URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path as NSString).deletingLastPathComponent
+        var candidates: [String] = []
+        for _ in 0..<6 {
+            candidates.append((dir as NSString).appendingPathComponent("training/bench_torch.py"))
+            dir = (dir as NSString).deletingLastPathComponent
+        }
+        candidates.append((FileManager.default.currentDirectoryPath as NSString).appendingPathComponent("training/bench_torch.py"))
+        return candidates.first { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    static func run(python: String, model: String, threads: Int, runs: Int) -> Result<[String: Any], TorchError> {
+        guard let script = script() else { return .failure(TorchError(message: "training/bench_torch.py not found next to this build")) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [python, script, "--model", model, "--threads", String(threads), "--runs", String(runs), "--json"]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        do { try p.run() } catch { return .failure(TorchError(message: "cannot start \(python): \(error)")) }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            let msg = String(decoding: errData, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? "exit \(p.terminationStatus)"
+            return .failure(TorchError(message: "\(python) \(script) failed: \(msg)"))
+        }
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
+        guard let text = lines.last(where: { $0.hasPrefix("{") }) ?? (lines.isEmpty ? nil : Substring(lines.joined(separator: "\n"))),
+              let obj = try? JSONSerialization.jsonObject(with: Data(String(text).utf8)) as? [String: Any] ?? (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+        else { return .failure(TorchError(message: "could not parse the output of \(script)")) }
+        return .success(obj)
+    }
+}

@@ -1,0 +1,123 @@
+// Options.swift: option groups shared by the subcommands, and the small helpers
+// that load the model and write results.
+
+import ArgumentParser
+import Engine
+import Foundation
+import Imaging
+import Sheets
+
+struct ModelOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Model folder (config.json + generator.safetensors); default: the bundled model.", valueName: "dir"))
+    var model: String?
+
+    @Option(name: .long, help: "CPU threads for the engine (default: all cores).")
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be between 1 and 256, not \(threads)") }
+    }
+
+    /// Loads the generator (clear error on a missing or broken model) and sets the thread count.
+    func load() throws -> Generator {
+        setBLASThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let dir = try ModelLocator.resolve(explicit: model)
+        return try Generator(modelDirectory: dir)
+    }
+
+    /// The model's directions: the ones it ships, else random ones with measured σ.
+    func directions(for G: Generator) throws -> DirectionSet { try DirectionStore.load(for: G) }
+}
+
+struct LatentOptions: ParsableArguments {
+    @Option(name: .long, help: "Truncation ψ: 1 = none, 0 = the average face.")
+    var psi: Float = 1
+
+    @Option(name: .long, help: ArgumentHelp("Layers from this index on are not truncated.", valueName: "layer"))
+    var cutoff: Int?
+
+    @Option(name: .long, help: "Noise: seeded (from the seed), const (the model's fixed noise) or off.")
+    var noise: NoiseChoice = .seeded
+
+    @Option(name: .customLong("noise-seed"), help: "Seed of the noise (default: the image's seed).")
+    var noiseSeed: UInt64?
+
+    func validate() throws {
+        guard psi.isFinite, psi >= -2, psi <= 2 else { throw ValidationError("--psi must be between -2 and 2, not \(psi)") }
+        if let cutoff, cutoff < 0 { throw ValidationError("--cutoff must be >= 0") }
+    }
+
+    func recipe(seed: UInt64) -> Recipe {
+        var r = Recipe(seed: seed, psi: psi)
+        r.truncationCutoff = cutoff
+        r.noise = noise
+        r.noiseSeed = noiseSeed
+        return r
+    }
+}
+
+extension NoiseChoice: ExpressibleByArgument {}
+extension Colormap: ExpressibleByArgument {}
+
+struct OutputOptions: ParsableArguments {
+    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("PNG file to write, or - for standard output.", valueName: "file"))
+    var output: String
+
+    @Flag(name: .shortAndLong, help: "Print nothing but errors.")
+    var quiet = false
+
+    func validate() throws { try OutputTarget.check(output) }
+
+    func write(_ image: RGBImage) throws {
+        try OutputTarget.write(image, to: output)
+        if !quiet && output != "-" { FileHandle.standardError.write(Data("wrote \(output) (\(image.width)x\(image.height))\n".utf8)) }
+    }
+}
+
+enum OutputTarget {
+    /// Fails early, before any rendering, when the output cannot be written.
+    static func check(_ path: String) throws {
+        if path == "-" {
+            if isatty(STDOUT_FILENO) != 0 { throw ValidationError("refusing to write PNG data to a terminal; redirect standard output or use -o FILE") }
+            return
+        }
+        guard !path.isEmpty else { throw ValidationError("the output path is empty") }
+        let dir = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+            throw ValidationError("cannot write '\(path)': folder '\(dir)' does not exist")
+        }
+        guard FileManager.default.isWritableFile(atPath: dir) else { throw ValidationError("cannot write '\(path)': folder '\(dir)' is not writable") }
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+            throw ValidationError("cannot write '\(path)': it is a folder")
+        }
+    }
+
+    static func write(_ image: RGBImage, to path: String) throws {
+        if path == "-" {
+            FileHandle.standardOutput.write(Data(try PNGCodec.encode(image)))
+        } else {
+            try PNGCodec.write(image, to: path)
+        }
+    }
+}
+
+/// Range checks shared by the subcommands.
+enum Check {
+    static func size(_ size: Int, _ flag: String = "--size") throws {
+        guard size >= 8, size <= 4096 else { throw ValidationError("\(flag) must be between 8 and 4096 pixels, not \(size)") }
+    }
+}
+
+/// Progress on standard error when it is a terminal (never in pipes or logs).
+func progressPrinter(_ what: String, quiet: Bool) -> ((Int, Int) -> Void)? {
+    guard !quiet, isatty(STDERR_FILENO) != 0 else { return nil }
+    return { done, total in
+        FileHandle.standardError.write(Data("\r\(what) \(done)/\(total)\(done == total ? "\n" : "")".utf8))
+    }
+}
+
+extension String {
+    /// Left-aligned in a field of `width` characters (String(format:) cannot pad %@ on Linux).
+    func padded(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+}

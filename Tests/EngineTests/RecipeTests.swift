@@ -1,0 +1,80 @@
+// RecipeTests.swift: recipes -> W+ (mixing, truncation, offsets).
+
+import Testing
+@testable import Engine
+
+struct FixedDirections: DirectionLookup {
+    let vector: [Float]
+    func direction(named: String) -> (vector: [Float], sigma: Float)? { named == "d" ? (vector, 2) : nil }
+}
+
+@Suite struct RecipeTests {
+    @Test func layerAndTokenMixing() throws {
+        let G = try Fixtures.tinyGenerator()
+        let c = G.config
+        var r = Recipe(seed: 1)
+        r.slots = [2]
+        r.layerSources = [nil, nil, 0]
+        let ws = try G.wPlus(r, directions: nil)
+        let own = G.wPlus(seed: 1), other = G.wPlus(seed: 2)
+        let L = c.tokens * c.w_dim
+        #expect(Array(ws.values[0..<L]) == Array(own.values[0..<L]))
+        #expect(Array(ws.values[2 * L..<3 * L]) == Array(other.values[2 * L..<3 * L]))
+
+        var t = Recipe(seed: 1)
+        t.slots = [2]
+        t.tokenSources = [nil, 0]
+        let wt = try G.wPlus(t, directions: nil)
+        for l in 0..<c.numLayers {
+            let tok1 = (l * c.tokens + 1) * c.w_dim, tok0 = (l * c.tokens) * c.w_dim
+            #expect(Array(wt.values[tok1..<tok1 + c.w_dim]) == Array(other.values[tok1..<tok1 + c.w_dim]))
+            #expect(Array(wt.values[tok0..<tok0 + c.w_dim]) == Array(own.values[tok0..<tok0 + c.w_dim]))
+        }
+    }
+
+    @Test func truncationPullsTowardTheAverage() throws {
+        let G = try Fixtures.tinyGenerator()
+        let w = G.w(seed: 3), w0 = G.w(seed: 3, psi: 0)
+        for t in 0..<w0.tokens { #expect(Array(w0.token(t)) == G.weights.wAvg) }
+        let half = G.w(seed: 3, psi: 0.5)
+        #expect(abs(half.values[0] - (G.weights.wAvg[0] + 0.5 * (w.values[0] - G.weights.wAvg[0]))) < 1e-6)
+        // A cutoff leaves late layers untruncated.
+        let cut = G.wPlus(seed: 3, psi: 0, cutoff: 4)
+        let full = G.wPlus(seed: 3)
+        let L = G.config.tokens * G.config.w_dim
+        #expect(Array(cut.values[4 * L..<5 * L]) == Array(full.values[4 * L..<5 * L]))
+        #expect(Array(cut.values[0..<L]) != Array(full.values[0..<L]))
+    }
+
+    @Test func offsetsMoveOnlyTheirLayersAndTokens() throws {
+        let G = try Fixtures.tinyGenerator()
+        let c = G.config
+        let v = DirectionMath.normalized((0..<c.w_dim).map { Float($0 + 1) })
+        var r = Recipe(seed: 4)
+        r.offsets = [DirectionOffset(direction: "d", amount: 1.5, layers: 2...3, tokens: [1])]
+        let ws = try G.wPlus(r, directions: FixedDirections(vector: v))
+        let base = G.wPlus(seed: 4)
+        for l in 0..<c.numLayers { for t in 0..<c.tokens {
+            let o = (l * c.tokens + t) * c.w_dim
+            let moved = (2...3).contains(l) && t == 1
+            let d = ws.values[o] - base.values[o]
+            #expect(abs(d - (moved ? 1.5 * 2 * v[0] : 0)) < 1e-5, "layer \(l) token \(t)")
+        } }
+        r.offsets[0].direction = "nope"
+        #expect(throws: RecipeError.unknownDirection("nope")) { try G.wPlus(r, directions: FixedDirections(vector: v)) }
+        var bad = Recipe(seed: 1)
+        bad.layerSources = [3]
+        #expect(throws: RecipeError.badSlot(3, 0)) { try G.wPlus(bad, directions: nil) }
+    }
+
+    @Test func noiseModesDiffer() throws {
+        let G = try Fixtures.tinyGenerator()
+        let w = [G.wPlus(seed: 9)]
+        let a = G.synthesize(w, noise: [.seeded(9)]).images[0]
+        let b = G.synthesize(w, noise: [.seeded(10)]).images[0]
+        let off = G.synthesize(w, noise: [.off]).images[0]
+        #expect(a != b)
+        #expect(a != off)
+        #expect(off == G.synthesize(w, noise: [.off]).images[0])
+    }
+}
