@@ -1,0 +1,113 @@
+// CommandTests.swift: every subcommand end to end on the tiny model, and the
+// errors a user meets.
+
+import Foundation
+import Imaging
+import Testing
+
+@Suite struct CommandTests {
+    let m = ["--model", CLI.tinyModel]
+
+    @Test func generateWritesADeterministicPNG() throws {
+        let d = CLI.tempDir()
+        let r1 = try CLI.run(["generate", "--seed", "42", "--size", "48", "-o", "\(d)/a.png"] + m)
+        #expect(r1.status == 0, "\(r1.stderr)")
+        #expect(r1.stderr.contains("wrote \(d)/a.png (48x48)"))
+        _ = try CLI.run(["generate", "--seed", "42", "--size", "48", "-o", "\(d)/b.png"] + m)
+        let a = try PNGCodec.read(path: "\(d)/a.png"), b = try PNGCodec.read(path: "\(d)/b.png")
+        #expect(a.width == 48 && a.height == 48)
+        #expect(a == b)
+        _ = try CLI.run(["generate", "--seed", "43", "--size", "48", "-o", "\(d)/c.png"] + m)
+        #expect(try PNGCodec.read(path: "\(d)/c.png") != a)
+        let dir = try FileManager.default.contentsOfDirectory(atPath: d)
+        #expect(dir.sorted() == ["a.png", "b.png", "c.png"], "no temp files left behind")
+    }
+
+    @Test func stdoutOutputIsAPNG() throws {
+        let r = try CLI.run(["generate", "--seed", "1", "--size", "16", "-o", "-"] + m)
+        #expect(r.status == 0)
+        let img = try PNGCodec.decode([UInt8](r.stdout))
+        #expect(img.width == 16)
+        #expect(r.stderr.isEmpty)
+    }
+
+    @Test func gridHasOneLabelledCellPerSeed() throws {
+        let d = CLI.tempDir()
+        let r = try CLI.run(["grid", "--seeds", "0-5", "--cols", "3", "--size", "32", "-o", "\(d)/g.png"] + m)
+        #expect(r.status == 0, "\(r.stderr)")
+        let img = try PNGCodec.read(path: "\(d)/g.png")
+        var o = GridOptions(columns: 3)
+        o.labels = (0..<6).map { "seed \($0)" }
+        let layout = Grid.layout(count: 6, cellWidth: 32, cellHeight: 32, options: o)
+        #expect(img.width == layout.width && img.height == layout.height)
+        #expect(layout.rows == 2)
+    }
+
+    @Test func mixWalkAttentionInfo() throws {
+        let d = CLI.tempDir()
+        let mix = try CLI.run(["mix", "--rows", "1,2", "--cols", "3,4,5", "--layers", "0-2", "--size", "24", "-o", "\(d)/m.png"] + m)
+        #expect(mix.status == 0, "\(mix.stderr)")
+        let mixTokens = try CLI.run(["mix", "--rows", "1", "--cols", "3", "--tokens", "1,2", "--size", "24", "-o", "\(d)/mt.png"] + m)
+        #expect(mixTokens.status == 0, "\(mixTokens.stderr)")
+        let walk = try CLI.run(["walk", "--seed", "3", "--direction", "0", "--range", "-2:2", "--steps", "5", "--size", "24", "-o", "\(d)/w.png"] + m)
+        #expect(walk.status == 0, "\(walk.stderr)")
+        let w = try PNGCodec.read(path: "\(d)/w.png")
+        #expect(w.width > 5 * 24)
+        let attn = try CLI.run(["attention", "--seed", "3", "--layer", "b8.conv1", "--head", "all", "--size", "32", "-o", "\(d)/a.png"] + m)
+        #expect(attn.status == 0, "\(attn.stderr)")
+        let a = try PNGCodec.read(path: "\(d)/a.png")
+        #expect(a.width > 6 * 32)   // face + 4 tokens + owner
+        let info = try CLI.run(["info"] + m)
+        #expect(info.out.contains("b16.torgb") && info.out.contains("4 style tokens"))
+        let json = try CLI.run(["info", "--json"] + m)
+        let obj = try JSONSerialization.jsonObject(with: json.stdout) as? [String: Any]
+        #expect(obj?["tokens"] as? Int == 4)
+    }
+
+    @Test func benchReportsEngineSpeed() throws {
+        let r = try CLI.run(["bench", "--runs", "3", "--torch", "off", "--json"] + m)
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try JSONSerialization.jsonObject(with: r.stdout) as? [String: Any]
+        #expect((obj?["engine_batch1_ms"] as? Double ?? 0) > 0)
+        #expect((obj?["engine_batch16_gflops"] as? Double ?? 0) > 0)
+    }
+
+    @Test func argumentErrorsAreSpecific() throws {
+        let d = CLI.tempDir()
+        let cases: [([String], String)] = [
+            (["grid", "--seeds", "9-3", "-o", "\(d)/x.png"], "runs backwards"),
+            (["grid", "--seeds", "a-b", "-o", "\(d)/x.png"], "is not a seed range"),
+            (["generate", "--seed", "-1", "-o", "\(d)/x.png"], "--seed"),
+            (["generate", "--seed", "1", "--size", "3", "-o", "\(d)/x.png"], "--size must be between"),
+            (["generate", "--seed", "1", "--psi", "9", "-o", "\(d)/x.png"], "--psi must be between"),
+            (["generate", "--seed", "1", "-o", "\(d)/missing/x.png"], "does not exist"),
+            (["walk", "--seed", "1", "--range", "3", "-o", "\(d)/x.png"], "is not a range like -3:3"),
+            (["walk", "--seed", "1", "--direction", "nope", "-o", "\(d)/x.png"], "unknown direction 'nope'"),
+            (["attention", "--seed", "1", "--layer", "b99.conv", "-o", "\(d)/x.png"], "no layer named 'b99.conv'"),
+            (["attention", "--seed", "1", "--layer", "2", "--head", "7", "-o", "\(d)/x.png"], "head '7'"),
+            (["mix", "--rows", "1", "--cols", "2", "--layers", "0-40", "-o", "\(d)/x.png"], "outside 0-7"),
+            (["mix", "--rows", "1", "--cols", "2", "--layers", "0-1", "--tokens", "1", "-o", "\(d)/x.png"], "not both"),
+        ]
+        for (args, message) in cases {
+            let r = try CLI.run(args + m)
+            #expect(r.status != 0, "\(args) succeeded")
+            #expect(r.stderr.contains(message), "\(args): \(r.stderr)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: d).isEmpty, "nothing written on errors")
+    }
+
+    @Test func missingAndBrokenModels() throws {
+        let r = try CLI.run(["generate", "--seed", "1", "--model", "/nonexistent", "-o", "-"])
+        #expect(r.status == 1 && r.stderr.contains("/nonexistent"))
+        let d = CLI.tempDir()
+        try FileManager.default.copyItem(atPath: CLI.tinyModel, toPath: "\(d)/model")
+        let w = "\(d)/model/generator.safetensors"
+        let data = try Data(contentsOf: URL(fileURLWithPath: w))
+        try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: w))
+        let r2 = try CLI.run(["generate", "--seed", "1", "--model", "\(d)/model", "-o", "\(d)/x.png"])
+        #expect(r2.status == 1 && r2.stderr.contains("truncated"), "\(r2.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(d)/x.png"))
+        let env = try CLI.run(["info"], env: ["LATENTSCOPE_MODEL": CLI.tinyModel])
+        #expect(env.status == 0 && env.out.contains("tiny"))
+    }
+}
