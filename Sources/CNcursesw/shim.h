@@ -18,4 +18,19 @@ static inline int ls_attr_bold(void) { return (int)A_BOLD; }
 static inline int ls_attr_reverse(void) { return (int)A_REVERSE; }
 static inline int ls_attr_dim(void) { return (int)A_DIM; }
 static inline int ls_key_resize(void) { return KEY_RESIZE; }
+static inline int ls_attr_underline(void) { return (int)A_UNDERLINE; }
+static inline int ls_attr_normal(void) { return (int)A_NORMAL; }
+static inline WINDOW *ls_curscr(void) { return curscr; }
+/* The C streams are mutable globals, which Swift 6 refuses to read directly. */
+static inline FILE *ls_stdout(void) { return stdout; }
+static inline FILE *ls_stdin(void) { return stdin; }
+/* wcwidth is hidden unless _XOPEN_SOURCE is set before the first libc header, which the
+   Swift Glibc module has already included without it; declare it (POSIX.1-2001) here. */
+extern int wcwidth(wchar_t c);
+static inline int ls_wcwidth(wchar_t c) { return wcwidth(c); }
+/* tigetstr returns (char *)-1 for a name that is not a string capability. */
+static inline const char *ls_tigetstr(const char *name) {
+    char *value = tigetstr(name);
+    return value == (char *)-1 ? NULL : value;
+}
 #endif
