@@ -213,23 +213,37 @@ public final class Generator {
         }
         sgemm(W.q, ldc: NP, L.query, lda: Cin, W.qin, ldb: NP, m: hd, n: NP, k: Cin)
         // logits_h = keys_h q_h / sqrt(dk): [H][T][NP]; softmax over tokens.
+        // k = dk is too small for sgemm's packing to pay off: plain axpy rows, which vectorise.
+        let scale = 1 / Float(dk).squareRoot()
         for h in 0..<H {
-            sgemm(W.attn + h * T * NP, ldc: NP, L.keys + h * dk, lda: hd, W.q + h * dk * NP, ldb: NP,
-                  m: T, n: NP, k: dk, alpha: 1 / Float(dk).squareRoot())
+            for t in 0..<T {
+                let row = W.attn + (h * T + t) * NP
+                for d in 0..<dk {
+                    let coef = scale * L.keys[t * hd + h * dk + d], qrow = W.q + (h * dk + d) * NP
+                    if d == 0 { for j in 0..<NP { row[j] = coef * qrow[j] } } else { for j in 0..<NP { row[j] += coef * qrow[j] } }
+                }
+            }
         }
         for h in 0..<H { softmaxColumns(W.attn + h * T * NP, max: W.colA, sum: W.colB, rows: T, cols: NP) }
         // v = ws Wv^T + bv: [N*T][Cin].
         for r in 0..<(N * T) { (W.v + r * Cin).update(from: L.valueBias, count: Cin) }
         sgemm(W.v, ldc: Cin, W.tok, lda: c.w_dim, L.value, ldb: c.w_dim, transB: true, m: N * T, n: Cin, k: c.w_dim, beta: 1)
         // style s[c][j] = sum_t attn_h[t][j] v_n[t][c] for c in head h: per image and head, [Ch x T] x [T x P].
+        // Then modulate: mod = n * s. (k = T is tiny, so axpy rows again instead of sgemm.)
         for n in 0..<N {
             for h in 0..<H {
-                sgemm(W.style + h * Ch * NP + n * P, ldc: NP, W.v + n * T * Cin + h * Ch, lda: Cin, transA: true,
-                      W.attn + h * T * NP + n * P, ldb: NP, m: Ch, n: P, k: T)
+                for ci in 0..<Ch {
+                    let c = h * Ch + ci
+                    let srow = W.style + c * NP + n * P
+                    for t in 0..<T {
+                        let coef = W.v[(n * T + t) * Cin + c], arow = W.attn + (h * T + t) * NP + n * P
+                        if t == 0 { for p in 0..<P { srow[p] = coef * arow[p] } } else { for p in 0..<P { srow[p] += coef * arow[p] } }
+                    }
+                    let nrow = W.norm + c * NP + n * P, mrow = W.mod + c * NP + n * P
+                    for p in 0..<P { mrow[p] = nrow[p] * srow[p] }
+                }
             }
         }
-        // Modulate: n * s.
-        for i in 0..<(Cin * NP) { W.mod[i] = W.norm[i] * W.style[i] }
         // Convolution.
         if s.kernel == 3 {
             im2col3x3(W.col, W.mod, channels: Cin, batch: N, size: s.res)
