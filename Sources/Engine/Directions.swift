@@ -48,28 +48,69 @@ public struct DirectionSet: Sendable, DirectionLookup {
     public var names: [String] { directions.map(\.name) }
 }
 
+extension DirectionSet {
+    /// This set with the directions matching `isReplaced`, and any with a name
+    /// in `new`, removed, and `new` inserted where the first removed one stood
+    /// (appended when none was removed), so recomputing one method keeps the
+    /// other directions, and their indices, where they were.
+    public func replacing(where isReplaced: (Direction) -> Bool, with new: [Direction]) -> DirectionSet {
+        let names = Set(new.map(\.name))
+        func gone(_ d: Direction) -> Bool { isReplaced(d) || names.contains(d.name) }
+        let at = directions.firstIndex(where: gone).map { i in directions[..<i].filter { !gone($0) }.count }
+        var kept = directions.filter { !gone($0) }
+        kept.insert(contentsOf: new, at: at ?? kept.count)
+        return DirectionSet(kept)
+    }
+
+    /// This set followed by `other`'s directions; names already taken stay
+    /// with this set, and are returned as `shadowed`.
+    public func appending(_ other: DirectionSet) -> (set: DirectionSet, shadowed: [String]) {
+        let taken = Set(names)
+        let shadowed = other.directions.filter { taken.contains($0.name) }.map(\.name)
+        return (DirectionSet(directions + other.directions.filter { !taken.contains($0.name) }), shadowed)
+    }
+}
+
+/// Rules for direction names: they are typed on command lines and in the explorer.
+public enum DirectionName {
+    public static let allowedPunctuation = "_-.|+"
+
+    /// Nil when `name` is usable, else why not. 1-64 characters: letters,
+    /// digits and `_-.|+`; not all digits (a number selects by index).
+    public static func problem(_ name: String) -> String? {
+        if name.isEmpty || name.count > 64 { return "a direction name has 1 to 64 characters" }
+        if name.allSatisfy(\.isNumber) { return "'\(name)' is a number, which selects a direction by index; add a letter" }
+        if let bad = name.first(where: { !($0.isASCII && ($0.isLetter || $0.isNumber)) && !allowedPunctuation.contains($0) }) {
+            return "'\(name)' contains '\(bad)'; use letters, digits and \(allowedPunctuation.map { "'\($0)'" }.joined(separator: " "))"
+        }
+        return nil
+    }
+}
+
 public enum DirectionMath {
     /// Token sets of `count` consecutive seeds from `firstSeed`, un-truncated,
     /// as rows of wDim: [count*tokens][wDim].
-    public static func sampleW(_ G: Generator, count: Int, firstSeed: UInt64 = 1 << 40) -> [Float] {
-        var out: [Float] = []
-        out.reserveCapacity(count * G.config.tokens * G.config.w_dim)
-        for i in 0..<count { out += G.w(seed: firstSeed &+ UInt64(i)).values }
-        return out
+    public static func sampleW(_ G: Generator, count: Int, firstSeed: UInt64 = WSampler.defaultFirstSeed) -> [Float] {
+        var s = WSampler(G)
+        return s.sample(firstSeed: firstSeed, seeds: count)
     }
 
-    /// σ of the samples (rows of wDim) projected on each unit vector.
+    /// σ of the samples (rows of wDim) projected on each unit vector:
+    /// one sgemm for the projections, moments in Double.
     public static func sigmas(of vectors: [[Float]], samples: [Float], wDim: Int) -> [Float] {
-        let n = samples.count / wDim
-        return vectors.map { v in
+        let n = samples.count / wDim, k = vectors.count
+        guard n > 0, k > 0 else { return vectors.map { _ in 0 } }
+        let v = vectors.flatMap { $0 }
+        precondition(v.count == k * wDim, "sigmas: every vector needs \(wDim) values")
+        var p = [Float](repeating: 0, count: n * k)   // [n][k]
+        samples.withUnsafeBufferPointer { sp in v.withUnsafeBufferPointer { vp in p.withUnsafeMutableBufferPointer { pp in
+            sgemm(pp.baseAddress!, ldc: k, sp.baseAddress!, lda: wDim, vp.baseAddress!, ldb: wDim, transB: true, m: n, n: k, k: wDim)
+        } } }
+        return (0..<k).map { j in
             var s = 0.0, ss = 0.0
-            for r in 0..<n {
-                var p: Float = 0
-                for i in 0..<wDim { p += samples[r * wDim + i] * v[i] }
-                s += Double(p); ss += Double(p) * Double(p)
-            }
+            for r in 0..<n { let x = Double(p[r * k + j]); s += x; ss += x * x }
             let mean = s / Double(n)
-            return Float((max(ss / Double(n) - mean * mean, 0)).squareRoot())
+            return Float(max(ss / Double(n) - mean * mean, 0).squareRoot())
         }
     }
 
@@ -84,7 +125,29 @@ public enum DirectionMath {
         return n > 0 ? v.map { $0 / n } : v
     }
 
-    /// Random directions with measured σ (used when a model ships no directions).
+    /// The mean of a token set's tokens (wDim values).
+    public static func tokenMean(_ w: WTokens) -> [Float] {
+        var m = [Float](repeating: 0, count: w.wDim)
+        for t in 0..<w.tokens { for i in 0..<w.wDim { m[i] += w.values[t * w.wDim + i] } }
+        return m.map { $0 / Float(w.tokens) }
+    }
+
+    /// A direction from one face to another: the difference of the two seeds'
+    /// token-mean w (un-truncated), normalised, with σ measured on sampled w.
+    /// Walking +1 from seed A along it moves every token by σ toward B's mean.
+    /// Throws when both seeds have the same token mean.
+    public static func fromSeeds(_ G: Generator, name: String, from a: UInt64, to b: UInt64, sigmaSeeds: Int = 1000) throws -> Direction {
+        let ma = tokenMean(G.w(seed: a)), mb = tokenMean(G.w(seed: b))
+        let diff = zip(mb, ma).map { $0 - $1 }
+        guard diff.contains(where: { $0 != 0 }) else {
+            throw LinearAlgebraError(message: "seeds \(a) and \(b) have the same mean w; there is no direction between them")
+        }
+        let v = normalized(diff)
+        let sigma = sigmas(of: [v], samples: sampleW(G, count: sigmaSeeds), wDim: G.config.w_dim)[0]
+        return Direction(name: name, vector: v, sigma: sigma, method: "user")
+    }
+
+    /// Random directions with measured σ.
     public static func randomDirections(_ G: Generator, count: Int = 16, samples: Int = 2000) -> DirectionSet {
         let w = sampleW(G, count: samples)
         let vs = randomUnitVectors(count: count, wDim: G.config.w_dim, seed: 0x5EED)

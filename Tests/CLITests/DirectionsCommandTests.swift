@@ -1,0 +1,145 @@
+// DirectionsCommandTests.swift: `latentscope directions pca|sefa|save|list|
+// remove|sheet` end to end on a temporary copy of the tiny model, with the
+// user's data folder pinned to a temporary one.
+
+import Foundation
+import Imaging
+import Testing
+
+@Suite struct DirectionsCommandTests {
+    /// A temporary copy of the tiny model and an empty XDG data folder.
+    struct Sandbox {
+        let root = CLI.tempDir()
+        var model: String { root + "/tiny" }
+        var env: [String: String] { ["XDG_DATA_HOME": root + "/xdg"] }
+        var userFolder: String { root + "/xdg/latentscope/tiny/directions" }
+        init() throws { try FileManager.default.copyItem(atPath: CLI.tinyModel, toPath: root + "/tiny") }
+
+        func run(_ args: [String]) throws -> CLIResult { try CLI.run(args + ["--model", model], env: env) }
+        func index(_ folder: String? = nil) throws -> [String] {
+            let p = (folder ?? model + "/directions") + "/index.json"
+            let j = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: p))) as! [String: Any]
+            return (j["directions"] as! [[String: Any]]).map { $0["name"] as! String }
+        }
+    }
+
+    @Test func pcaSefaSaveListWalk() throws {
+        let s = try Sandbox()
+        defer { try? FileManager.default.removeItem(atPath: s.root) }
+
+        let pca = try s.run(["directions", "pca", "-k", "4", "--samples", "4000"])
+        #expect(pca.status == 0, "\(pca.stderr)")
+        #expect(pca.out.contains("PCA of w: 4000 samples (1000 seeds x 4 tokens)"))
+        #expect(pca.out.contains("a random direction explains"))
+        #expect(pca.out.contains("saved 4 PCA directions to \(s.model)/directions (4 in the folder)"))
+        #expect(try s.index() == ["pca0", "pca1", "pca2", "pca3"])
+
+        let sefa = try s.run(["directions", "sefa", "--layers", "all", "--layers", "coarse", "-k", "3", "--sigma-seeds", "200"])
+        #expect(sefa.status == 0, "\(sefa.stderr)")
+        #expect(sefa.out.contains("SeFa over layers 0-7 (all, 88 style channels)"))
+        #expect(sefa.out.contains("SeFa over layers 0-4 (coarse, 64 style channels)"))
+        #expect(try s.index() == ["pca0", "pca1", "pca2", "pca3", "sefa0", "sefa1", "sefa2", "sefa-coarse0", "sefa-coarse1", "sefa-coarse2"])
+
+        // Recomputing PCA with fewer components keeps the SeFa ones, in place.
+        let pca2 = try s.run(["directions", "pca", "-k", "2", "--samples", "2000"])
+        #expect(pca2.status == 0, "\(pca2.stderr)")
+        #expect(try s.index() == ["pca0", "pca1", "sefa0", "sefa1", "sefa2", "sefa-coarse0", "sefa-coarse1", "sefa-coarse2"])
+        // Recomputing all-layer SeFa leaves sefa-coarse* alone.
+        _ = try s.run(["directions", "sefa", "-k", "2", "--sigma-seeds", "100"])
+        #expect(try s.index() == ["pca0", "pca1", "sefa0", "sefa1", "sefa-coarse0", "sefa-coarse1", "sefa-coarse2"])
+
+        let save = try s.run(["directions", "save", "older", "--from-seed", "1", "--to-seed", "2"])
+        #expect(save.status == 0, "\(save.stderr)")
+        #expect(save.out.hasPrefix("saved 'older' (seed 1 -> seed 2, σ "))
+        #expect(try s.index(s.userFolder) == ["older"])
+        #expect(try s.index() == ["pca0", "pca1", "sefa0", "sefa1", "sefa-coarse0", "sefa-coarse1", "sefa-coarse2"])
+
+        let list = try s.run(["directions", "list"])
+        #expect(list.status == 0, "\(list.stderr)")
+        let lines = list.out.split(separator: "\n")
+        #expect(lines.first == "index  name                method     sigma   explained  layers")
+        #expect(lines.count == 9)
+        #expect(lines[5].hasPrefix("    4  sefa-coarse0        sefa  ") && lines[5].hasSuffix("0-4"))
+        #expect(lines[8].hasPrefix("    7  older               user  "))
+        #expect(list.stderr.isEmpty)
+
+        // walk finds model and user directions by name and by index.
+        for key in ["older", "7", "sefa-coarse1", "pca0"] {
+            let w = try s.run(["walk", "--seed", "3", "--direction", key, "--steps", "3", "--size", "16", "-o", "\(s.root)/w-\(key).png"])
+            #expect(w.status == 0, "walk --direction \(key): \(w.stderr)")
+        }
+        let unknown = try s.run(["walk", "--seed", "3", "--direction", "younger", "-o", "\(s.root)/x.png"])
+        #expect(unknown.status != 0)
+        #expect(unknown.stderr.contains("unknown direction 'younger'; available: pca0, pca1, sefa0"))
+        #expect(unknown.stderr.contains("older"))
+
+        let remove = try s.run(["directions", "remove", "older"])
+        #expect(remove.status == 0, "\(remove.stderr)")
+        #expect(try s.index(s.userFolder).isEmpty)
+    }
+
+    @Test func saveRefusesClashesAndBadNames() throws {
+        let s = try Sandbox()
+        defer { try? FileManager.default.removeItem(atPath: s.root) }
+        _ = try s.run(["directions", "pca", "-k", "2", "--samples", "800"])
+        let clash = try s.run(["directions", "save", "pca0", "--from-seed", "1", "--to-seed", "2"])
+        #expect(clash.status != 0)
+        #expect(clash.stderr.contains("'pca0' is a direction of the model; choose another name"))
+        #expect(try s.run(["directions", "save", "mine", "--from-seed", "1", "--to-seed", "2"]).status == 0)
+        let again = try s.run(["directions", "save", "mine", "--from-seed", "1", "--to-seed", "5"])
+        #expect(again.status != 0)
+        #expect(again.stderr.contains("'mine' is already saved in \(s.userFolder); pass --force to replace it"))
+        #expect(try s.run(["directions", "save", "mine", "--from-seed", "1", "--to-seed", "5", "--force"]).status == 0)
+        let number = try s.run(["directions", "save", "42", "--from-seed", "1", "--to-seed", "2"])
+        #expect(number.stderr.contains("'42' is a number, which selects a direction by index; add a letter"))
+        let same = try s.run(["directions", "save", "x", "--from-seed", "3", "--to-seed", "3"])
+        #expect(same.stderr.contains("--from-seed and --to-seed are both 3; pick two faces"))
+        // --out writes elsewhere.
+        let out = try s.run(["directions", "save", "elsewhere", "--from-seed", "1", "--to-seed", "2", "--out", s.root + "/mine"])
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(try s.index(s.root + "/mine") == ["elsewhere"])
+    }
+
+    @Test func errorsNameTheProblem() throws {
+        let s = try Sandbox()
+        defer { try? FileManager.default.removeItem(atPath: s.root) }
+        let fine = try s.run(["directions", "sefa", "--layers", "fine"])
+        #expect(fine.status != 0)
+        #expect(fine.stderr.contains("--layers fine: the model has no fine layers (resolutions 64² and above); its layers run from 4² to 16²"))
+        let bad = try s.run(["directions", "sefa", "--layers", "7-2"])
+        #expect(bad.stderr.contains("--layers '7-2' is not all, coarse, middle, fine or a range like 2-5"))
+        let big = try s.run(["directions", "pca", "-k", "17", "--samples", "100"])
+        #expect(big.stderr.contains("-k 17 is more than the 16 dimensions of w"))
+        // A corrupt index fails loudly, naming the file, for every command that loads directions.
+        try FileManager.default.createDirectory(atPath: s.model + "/directions", withIntermediateDirectories: true)
+        try Data("not json".utf8).write(to: URL(fileURLWithPath: s.model + "/directions/index.json"))
+        let list = try s.run(["directions", "list"])
+        #expect(list.status != 0)
+        #expect(list.stderr.contains("\(s.model)/directions/index.json: not a valid direction index"))
+        let walk = try s.run(["walk", "--seed", "1", "-o", s.root + "/w.png"])
+        #expect(walk.stderr.contains("index.json: not a valid direction index"))
+        // dry runs never write.
+        try FileManager.default.removeItem(atPath: s.model + "/directions")
+        #expect(try s.run(["directions", "pca", "-k", "2", "--samples", "100", "--dry-run"]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: s.model + "/directions"))
+    }
+
+    @Test func sheetHasARowPerDirection() throws {
+        let s = try Sandbox()
+        defer { try? FileManager.default.removeItem(atPath: s.root) }
+        _ = try s.run(["directions", "pca", "-k", "3", "--samples", "800"])
+        let r = try s.run(["directions", "sheet", "--seed", "5", "--method", "pca", "--steps", "5", "--size", "16", "-o", s.root + "/s.png"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let img = try PNGCodec.read(path: s.root + "/s.png")
+        var o = GridOptions(columns: 5)
+        o.columnLabels = ["-3.0", "-1.5", "+0.0", "+1.5", "+3.0"]
+        o.rowLabels = ["pca0", "pca1", "pca2"]
+        let layout = Grid.layout(count: 15, cellWidth: 16, cellHeight: 16, options: o)
+        #expect(img.width == layout.width && img.height == layout.height)
+        // The middle column is the unedited face in every row.
+        let named = try s.run(["directions", "sheet", "--seed", "5", "--names", "pca1,0", "--steps", "1", "--range", "0:0", "--size", "16", "-o", s.root + "/n.png"])
+        #expect(named.status == 0, "\(named.stderr)")
+        let nope = try s.run(["directions", "sheet", "--seed", "5", "--names", "nope", "-o", s.root + "/x.png"])
+        #expect(nope.stderr.contains("unknown direction 'nope'"))
+    }
+}

@@ -1,0 +1,190 @@
+// DirectionsStoreTests.swift: the on-disk direction format (round trip,
+// validation, merging), user directions after the model's, and name rules.
+
+import Foundation
+import Testing
+@testable import Engine
+
+func unit(_ seed: UInt64, _ n: Int) -> [Float] { DirectionMath.randomUnitVectors(count: 1, wDim: n, seed: seed)[0] }
+
+func sampleSet(wDim: Int = 16) -> DirectionSet {
+    DirectionSet([
+        Direction(name: "pca0", vector: unit(1, wDim), sigma: 1.5, method: "pca", explained: 0.25),
+        Direction(name: "sefa-coarse0", vector: unit(2, wDim), sigma: 0.7, method: "sefa", explained: 0.1, layers: 0...4),
+        Direction(name: "age|gender", vector: unit(3, wDim), sigma: 0.9, method: "attribute"),
+    ])
+}
+
+/// A copy of the tiny model in a temporary folder (the fixture itself stays untouched).
+func tinyModelCopy() throws -> String {
+    let dir = makeTempDir()
+    let m = (dir as NSString).appendingPathComponent("tiny")
+    try FileManager.default.copyItem(atPath: Fixtures.path("tiny-model"), toPath: m)
+    return m
+}
+
+@Suite struct DirectionStoreTests {
+    @Test func roundTrips() throws {
+        let dir = makeTempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let set = sampleSet()
+        try DirectionStore.write(set, folder: dir)
+        let back = try DirectionStore.read(folder: dir, wDim: 16, numLayers: 8)
+        #expect(back.directions == set.directions)
+        #expect(back.find("1")?.name == "sefa-coarse0")
+        #expect(back.find("age|gender")?.method == "attribute")
+        // No temporary files left behind.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["index.json", "vectors.safetensors"])
+    }
+
+    /// Writes the sample set, lets `spoil` damage it, and returns the read error.
+    func readError(_ spoil: (String) throws -> Void, wDim: Int = 16) throws -> String {
+        let dir = makeTempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try DirectionStore.write(sampleSet(), folder: dir)
+        try spoil(dir)
+        do {
+            _ = try DirectionStore.read(folder: dir, wDim: wDim, numLayers: 8)
+        } catch let e as ModelError {
+            return e.description
+        }
+        Issue.record("a damaged direction folder was read without error")
+        return ""
+    }
+
+    func editIndex(_ dir: String, _ edit: (inout [String: Any]) -> Void) throws {
+        let p = (dir as NSString).appendingPathComponent("index.json")
+        var j = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: p))) as! [String: Any]
+        edit(&j)
+        try JSONSerialization.data(withJSONObject: j).write(to: URL(fileURLWithPath: p))
+    }
+
+    func editEntry(_ dir: String, _ i: Int, _ key: String, _ value: Any) throws {
+        try editIndex(dir) { j in
+            var ds = j["directions"] as! [[String: Any]]
+            ds[i][key] = value
+            j["directions"] = ds
+        }
+    }
+
+    @Test func rejectsACorruptIndex() throws {
+        let garbage = try readError { dir in
+            try Data("{\"directions\": [".utf8).write(to: URL(fileURLWithPath: dir + "/index.json"))
+        }
+        #expect(garbage.contains("index.json: not a valid direction index"))
+        #expect(garbage.contains("HINT:"))
+        #expect(try readError { try editIndex($0) { $0["format"] = "something-else" } }.contains("format is 'something-else', expected 'latentscope-directions'"))
+        #expect(try readError { try editIndex($0) { $0["format_version"] = 9 } }.contains("format_version 9 is not supported"))
+        #expect(try readError { try editEntry($0, 1, "name", "pca0") }.contains("direction 1 ('pca0'): the name appears twice"))
+        #expect(try readError { try editEntry($0, 0, "sigma", -1) }.contains("direction 0 ('pca0'): sigma is -1.0"))
+        #expect(try readError { try editEntry($0, 1, "layers", [3, 9]) }.contains("layers [3, 9] go past the model's last layer 7"))
+        #expect(try readError { try editEntry($0, 1, "layers", [4, 2]) }.contains("is not [first, last]"))
+        #expect(try readError { try editEntry($0, 2, "name", "bad name") }.contains("contains ' '"))
+    }
+
+    @Test func rejectsWrongShapedOrMismatchedVectors() throws {
+        // The model's wDim differs from the file's.
+        let wrongDim = try readError({ _ in }, wDim: 32)
+        #expect(wrongDim.contains("vectors.safetensors: tensor 'vectors': shape [3, 16], expected [3, 32]"))
+        // One row too few for the index.
+        let fewer = try readError { dir in
+            let v = try SafeTensorsWriter.encode(["vectors": (shape: [2, 16], values: unit(1, 16) + unit(2, 16))])
+            try Data(v).write(to: URL(fileURLWithPath: dir + "/vectors.safetensors"))
+        }
+        #expect(fewer.contains("shape [2, 16], expected [3, 16] (3 directions in index.json"))
+        // Rows that are not unit vectors.
+        let notUnit = try readError { dir in
+            let v = try SafeTensorsWriter.encode(["vectors": (shape: [3, 16], values: [Float](repeating: 1, count: 48))])
+            try Data(v).write(to: URL(fileURLWithPath: dir + "/vectors.safetensors"))
+        }
+        #expect(notUnit.contains("row 0 ('pca0') has norm 4.0, expected a unit vector"))
+        // Vectors written for other names (a stale pair of files).
+        let stale = try readError { dir in
+            let v = try SafeTensorsWriter.encode(["vectors": (shape: [3, 16], values: unit(1, 16) + unit(2, 16) + unit(3, 16))],
+                                                 metadata: ["names": "[\"a\",\"b\",\"c\"]"])
+            try Data(v).write(to: URL(fileURLWithPath: dir + "/vectors.safetensors"))
+        }
+        #expect(stale.contains("do not belong together"))
+        // A truncated vectors file.
+        let truncated = try readError { dir in
+            let p = dir + "/vectors.safetensors"
+            let d = try Data(contentsOf: URL(fileURLWithPath: p))
+            try d.prefix(d.count - 10).write(to: URL(fileURLWithPath: p))
+        }
+        #expect(truncated.contains("vectors.safetensors"))
+    }
+
+    @Test func writeRejectsBadSets() {
+        let dir = makeTempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let v = unit(1, 16)
+        #expect(throws: ModelError.self) {
+            try DirectionStore.write(DirectionSet([Direction(name: "a", vector: v, sigma: 1, method: "x"), Direction(name: "a", vector: v, sigma: 1, method: "x")]), folder: dir)
+        }
+        #expect(throws: ModelError.self) {
+            try DirectionStore.write(DirectionSet([Direction(name: "a", vector: v, sigma: 1, method: "x"), Direction(name: "b", vector: [1], sigma: 1, method: "x")]), folder: dir)
+        }
+        #expect(throws: ModelError.self) { try DirectionStore.write(DirectionSet([Direction(name: "12", vector: v, sigma: 1, method: "x")]), folder: dir) }
+    }
+
+    @Test func mergingReplacesAGroupInPlace() throws {
+        let dir = makeTempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let v = unit(5, 16)
+        try DirectionStore.write(DirectionSet([
+            Direction(name: "pca0", vector: v, sigma: 1, method: "pca"), Direction(name: "pca1", vector: v, sigma: 1, method: "pca"),
+            Direction(name: "age", vector: v, sigma: 1, method: "attribute"),
+        ]), folder: dir)
+        let newPCA = (0..<3).map { Direction(name: "pca\($0)", vector: unit(UInt64(10 + $0), 16), sigma: 2, method: "pca") }
+        let merged = try DirectionStore.merge(newPCA, replacing: { $0.method == "pca" }, folder: dir, wDim: 16)
+        #expect(merged.names == ["pca0", "pca1", "pca2", "age"])
+        #expect(try DirectionStore.read(folder: dir, wDim: 16).directions == merged.directions)
+        // A new group is appended; a same-named entry is replaced where it stood.
+        let more = try DirectionStore.merge([Direction(name: "sefa0", vector: v, sigma: 1, method: "sefa")], replacing: { _ in false }, folder: dir, wDim: 16)
+        #expect(more.names == ["pca0", "pca1", "pca2", "age", "sefa0"])
+        let again = DirectionSet(more.directions).replacing(where: { _ in false }, with: [Direction(name: "age", vector: v, sigma: 3, method: "attribute")])
+        #expect(again.names == more.names && again.find("age")?.sigma == 3)
+        // Merging into a folder that does not exist yet creates it.
+        let fresh = (dir as NSString).appendingPathComponent("sub/directions")
+        #expect(try DirectionStore.merge(newPCA, replacing: { _ in false }, folder: fresh, wDim: 16).names == ["pca0", "pca1", "pca2"])
+    }
+
+    @Test func userDirectionsFollowTheModels() throws {
+        let m = try tinyModelCopy()
+        let user = makeTempDir()
+        defer { try? FileManager.default.removeItem(atPath: (m as NSString).deletingLastPathComponent); try? FileManager.default.removeItem(atPath: user) }
+        let G = try Generator(modelDirectory: m)
+        // No shipped directions: SeFa ones are computed at load.
+        let computed = try DirectionStore.loadAll(for: G, userFolder: user)
+        #expect(computed.computed && computed.set.directions.count == 16)
+        #expect(computed.set.directions.allSatisfy { $0.method == "sefa" && $0.sigma > 0 })
+
+        try DirectionStore.write(sampleSet(), folder: DirectionStore.folder(model: m))
+        let v = unit(9, 16)
+        try DirectionStore.write(DirectionSet([Direction(name: "mine", vector: v, sigma: 1, method: "user"),
+                                               Direction(name: "pca0", vector: v, sigma: 1, method: "user")]), folder: user)
+        let loaded = try DirectionStore.loadAll(for: G, userFolder: user)
+        #expect(!loaded.computed)
+        #expect(loaded.set.names == ["pca0", "sefa-coarse0", "age|gender", "mine"])
+        #expect(loaded.modelCount == 3)
+        #expect(loaded.shadowed == ["pca0"])
+        #expect(loaded.set.find("pca0")?.method == "pca")      // the model's wins
+        #expect(loaded.set.find("3")?.name == "mine")          // and indices run on into the user's
+    }
+
+    @Test func userFolderFollowsXDG() {
+        #expect(DirectionStore.userFolder(modelName: "utkface64", environment: ["HOME": "/home/ann"]) == "/home/ann/.local/share/latentscope/utkface64/directions")
+        #expect(DirectionStore.userFolder(modelName: "m", environment: ["HOME": "/home/ann", "XDG_DATA_HOME": "/data"]) == "/data/latentscope/m/directions")
+        // A relative XDG_DATA_HOME is invalid by the spec and ignored.
+        #expect(DirectionStore.userFolder(modelName: "m", environment: ["HOME": "/h", "XDG_DATA_HOME": "rel"]) == "/h/.local/share/latentscope/m/directions")
+    }
+
+    @Test func nameRules() {
+        #expect(DirectionName.problem("age|gender") == nil)
+        #expect(DirectionName.problem("sefa-2to5-0") == nil)
+        #expect(DirectionName.problem("") != nil)
+        #expect(DirectionName.problem("42") == "'42' is a number, which selects a direction by index; add a letter")
+        #expect(DirectionName.problem("a/b")?.contains("contains '/'") == true)
+        #expect(DirectionName.problem(String(repeating: "x", count: 65)) != nil)
+    }
+}
