@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Recomputes every direction shipped with a model, and the figures and numbers
+# of docs/directions.md; run it whenever the model is re-exported.
+#
+#   scripts/make-directions.sh MODEL_DIR DATA_DIR
+#
+#   MODEL_DIR  an exported model (config.json + generator.safetensors); its
+#              directions/ folder is rewritten: pca0-31, sefa0-15 and per layer
+#              set (sefa-coarse*, sefa-middle*, sefa-fine*), age, gender, age|gender
+#   DATA_DIR   the utkface64 folder (zip shards + labels.csv) the attribute
+#              classifier learns from; the classifier is cached under
+#              ~/.cache/latentscope and reused while data and settings match
+#
+# Environment: FIGURES (default docs/figures) for the PNGs and the report JSON,
+# PYTHON (default .venv/bin/python, else python3), SAMPLES (generated faces
+# labelled for the attribute boundaries, default 6000), SEED (the face of the
+# sweep sheets, default 7). Takes about 10 minutes on two CPU cores, most of it
+# training the classifier the first time.
+set -euo pipefail
+if [ $# -ne 2 ]; then
+    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+fi
+MODEL=$(cd "$1" && pwd)
+DATA=$(cd "$2" && pwd)
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+FIGURES=${FIGURES:-docs/figures}
+mkdir -p "$FIGURES"
+FIGURES=$(cd "$FIGURES" && pwd)
+if [ -z "${PYTHON:-}" ]; then
+    if [ -x .venv/bin/python ]; then PYTHON=$ROOT/.venv/bin/python; else PYTHON=python3; fi
+fi
+SAMPLES=${SAMPLES:-6000}
+SEED=${SEED:-7}
+
+echo "== build" >&2
+nice swift build --product latentscope >&2
+BIN=$(swift build --show-bin-path)/latentscope
+RES=$("$PYTHON" -c 'import json, sys; print(json.load(open(sys.argv[1]))["resolution"])' "$MODEL/config.json")
+SETS=(--layers all --layers coarse)
+[ "$RES" -ge 16 ] && SETS+=(--layers middle)
+[ "$RES" -ge 64 ] && SETS+=(--layers fine)
+
+echo "== PCA (GANSpace)" >&2
+nice "$BIN" directions pca --model "$MODEL" -k 32 --samples 100000
+echo "== SeFa" >&2
+nice "$BIN" directions sefa --model "$MODEL" "${SETS[@]}" -k 16 --sigma-seeds 2000
+
+echo "== attribute directions (InterFaceGAN)" >&2
+(cd training && nice -n 19 "$PYTHON" -m latentscope_train.attributes --model "$MODEL" --data "$DATA" \
+    --samples "$SAMPLES" --compare-fits 40 --stats "$FIGURES/attribute-stats.json")
+
+echo "== evidence and figures" >&2
+(cd training && nice -n 19 "$PYTHON" -m latentscope_train.direction_report --model "$MODEL" --data "$DATA" \
+    --figures "$FIGURES" --json "$FIGURES/directions-report.json")
+nice "$BIN" directions sheet --model "$MODEL" --seed "$SEED" --method pca --count 8 --steps 7 --size 64 -q -o "$FIGURES/pca-sweep.png"
+nice "$BIN" directions sheet --model "$MODEL" --seed "$SEED" --names 'age,gender,age|gender' --steps 7 --size 64 -q -o "$FIGURES/attribute-sweep.png"
+nice "$BIN" directions sheet --model "$MODEL" --seed "$SEED" --method sefa --names sefa0,sefa1,sefa-coarse0,sefa-coarse1,sefa-middle0,sefa-fine0 \
+    --steps 7 --size 64 -q -o "$FIGURES/sefa-sweep.png" 2>/dev/null \
+    || nice "$BIN" directions sheet --model "$MODEL" --seed "$SEED" --method sefa --count 6 --steps 7 --size 64 -q -o "$FIGURES/sefa-sweep.png"
+nice "$BIN" directions list --model "$MODEL" > "$FIGURES/directions-list.txt"
+echo "wrote $MODEL/directions and $FIGURES" >&2

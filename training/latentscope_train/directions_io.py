@@ -1,0 +1,127 @@
+"""Reads and writes the direction format the Swift engine loads
+(Sources/Engine/DirectionStore.swift is the other implementation):
+
+    DIR/index.json            {"format": "latentscope-directions", "format_version": 1,
+                               "directions": [{"name", "method", "sigma", "explained"?, "layers"? [first, last]}]}
+    DIR/vectors.safetensors   one F32 tensor "vectors" [count, w_dim], row i for entry i; its
+                              metadata repeats the names as a JSON list ("names")
+
+Vectors are unit vectors in the w space of one token; sigma is the standard
+deviation of sampled w along the vector (edits are in σ units). Writes are
+atomic (temp file + rename; vectors first, then the index).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+from safetensors.numpy import load_file, save_file
+
+FORMAT = "latentscope-directions"
+FORMAT_VERSION = 1
+NAME_RE = re.compile(r"^[A-Za-z0-9_.|+-]{1,64}$")
+
+
+@dataclass
+class Direction:
+    name: str
+    vector: np.ndarray                  # float32 [w_dim], unit norm
+    sigma: float
+    method: str
+    explained: Optional[float] = None
+    layers: Optional[list] = field(default=None)   # [first, last] or None (all)
+
+
+def name_problem(name: str) -> str | None:
+    """None when `name` is usable (same rules as DirectionName in the engine)."""
+    if not NAME_RE.match(name):
+        return f"{name!r}: use 1 to 64 letters, digits and _-.|+"
+    if name.isdigit():
+        return f"{name!r} is a number, which selects a direction by index; add a letter"
+    return None
+
+
+def read(folder: str, w_dim: int) -> list[Direction]:
+    index_path = os.path.join(folder, "index.json")
+    vec_path = os.path.join(folder, "vectors.safetensors")
+    with open(index_path) as f:
+        index = json.load(f)
+    if index.get("format") != FORMAT or index.get("format_version") != FORMAT_VERSION:
+        raise ValueError(f"{index_path}: format {index.get('format')!r} v{index.get('format_version')}, expected {FORMAT!r} v{FORMAT_VERSION}")
+    entries = index["directions"]
+    vectors = load_file(vec_path).get("vectors")
+    if vectors is None or vectors.shape != (len(entries), w_dim):
+        raise ValueError(f"{vec_path}: tensor 'vectors' has shape {None if vectors is None else list(vectors.shape)}, "
+                         f"expected [{len(entries)}, {w_dim}]")
+    return [Direction(e["name"], vectors[i].astype(np.float32), float(e["sigma"]), e["method"],
+                      e.get("explained"), e.get("layers")) for i, e in enumerate(entries)]
+
+
+def _atomic(path: str, write: Callable[[str], None]):
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write(folder: str, directions: list[Direction], w_dim: int):
+    seen = set()
+    for d in directions:
+        if (p := name_problem(d.name)):
+            raise ValueError(p)
+        if d.name in seen:
+            raise ValueError(f"direction {d.name!r} appears twice")
+        seen.add(d.name)
+        if d.vector.shape != (w_dim,):
+            raise ValueError(f"direction {d.name!r}: shape {list(d.vector.shape)}, expected [{w_dim}]")
+        norm = float(np.linalg.norm(d.vector))
+        if not abs(norm - 1) < 1e-4:
+            raise ValueError(f"direction {d.name!r}: norm {norm}, expected a unit vector")
+        if not (np.isfinite(d.sigma) and d.sigma >= 0):
+            raise ValueError(f"direction {d.name!r}: sigma {d.sigma}")
+    os.makedirs(folder, exist_ok=True)
+    entries = []
+    for d in directions:
+        e = {"name": d.name, "method": d.method, "sigma": float(d.sigma)}
+        if d.explained is not None:
+            e["explained"] = float(d.explained)
+        if d.layers is not None:
+            e["layers"] = [int(d.layers[0]), int(d.layers[1])]
+        entries.append(e)
+    vectors = np.stack([d.vector.astype(np.float32) for d in directions]) if directions else np.zeros((0, w_dim), np.float32)
+    meta = {"format": FORMAT, "names": json.dumps([d.name for d in directions])}
+    _atomic(os.path.join(folder, "vectors.safetensors"), lambda p: save_file({"vectors": np.ascontiguousarray(vectors)}, p, metadata=meta))
+    index = {"format": FORMAT, "format_version": FORMAT_VERSION, "directions": entries}
+    _atomic(os.path.join(folder, "index.json"), lambda p: open(p, "w").write(json.dumps(index, indent=2, sort_keys=True) + "\n"))
+
+
+def merge(folder: str, new: list[Direction], replace: Callable[[Direction], bool], w_dim: int) -> list[Direction]:
+    """Removes the saved directions matching `replace` (and any named like one
+    of `new`), inserts `new` where the first removed one stood (appended when
+    none was), writes, and returns the result. Other directions keep their place."""
+    old = read(folder, w_dim) if os.path.exists(os.path.join(folder, "index.json")) else []
+    names = {d.name for d in new}
+    gone = [replace(d) or d.name in names for d in old]
+    at = next((sum(1 for g in gone[:i] if not g) for i, g in enumerate(gone) if g), None)
+    kept = [d for d, g in zip(old, gone) if not g]
+    at = len(kept) if at is None else at
+    merged = kept[:at] + list(new) + kept[at:]
+    write(folder, merged, w_dim)
+    return merged
+
+
+def sigmas(vectors: np.ndarray, samples: np.ndarray) -> np.ndarray:
+    """σ of w samples [n, w_dim] projected on each unit vector [k, w_dim]."""
+    p = samples.astype(np.float64) @ vectors.astype(np.float64).T
+    return p.std(axis=0)

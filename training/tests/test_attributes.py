@@ -1,0 +1,194 @@
+"""The attribute-direction pipeline (attributes.py, directions_io.py,
+direction_report.py, sefa_reference.py) on tiny synthetic data and the tiny
+model fixture: fast, and never reads the real UTKFace shards."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import sys
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+TRAINING = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if TRAINING not in sys.path:
+    sys.path.insert(0, TRAINING)
+TINY_MODEL = os.path.join(os.path.dirname(TRAINING), "Tests", "EngineTests", "Fixtures", "tiny-model")
+
+from latentscope_train import attributes, direction_report, directions_io, sefa_reference  # noqa: E402
+from latentscope_train.rng import seed_z  # noqa: E402
+
+torch.set_num_threads(1)
+
+
+def synthetic_dataset(root: str, n: int = 96) -> str:
+    """utkface64 layout (zip shards of 64x64 JPEGs + labels.csv) where age is
+    brightness and gender is red vs blue, so a classifier has something to learn."""
+    rng = np.random.default_rng(0)
+    os.makedirs(root, exist_ok=True)
+    rows = []
+    with zipfile.ZipFile(os.path.join(root, "utkface64-train-000.zip"), "w") as zf:
+        for i in range(n):
+            age, gender = int(rng.integers(1, 90)), int(i % 2)
+            img = np.full((64, 64, 3), 40 + age * 2, dtype=np.float64)
+            img[..., 0 if gender else 2] += 40
+            img += rng.normal(0, 8, img.shape)
+            buf = io.BytesIO()
+            Image.fromarray(img.clip(0, 255).astype(np.uint8)).save(buf, "JPEG", quality=90)
+            zf.writestr(f"{i:05d}.jpg", buf.getvalue())
+            rows.append({"id": f"{i:05d}", "shard": 0, "age": age, "gender": gender, "race": 0, "source_file": f"{age}_{gender}_0_x.jpg"})
+    with open(os.path.join(root, "labels.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    return root
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory) -> str:
+    return synthetic_dataset(str(tmp_path_factory.mktemp("utk-synthetic")))
+
+
+@pytest.fixture
+def tiny_model(tmp_path) -> str:
+    m = str(tmp_path / "tiny")
+    shutil.copytree(TINY_MODEL, m)
+    return m
+
+
+def unit(seed: int, n: int = 16) -> np.ndarray:
+    v = np.random.default_rng(seed).standard_normal(n)
+    return (v / np.linalg.norm(v)).astype(np.float32)
+
+
+# MARK: - seeds, storage, boundaries
+
+def test_seed_z_batch_equals_the_reference_rng():
+    seeds = np.array([0, 1, 42, (1 << 41) + 7, (1 << 64) - 1], dtype=np.uint64)
+    batch = attributes.seed_z_batch(seeds, 4, 16)
+    for i, s in enumerate(seeds):
+        np.testing.assert_array_equal(batch[i], seed_z(int(s), 4, 16))
+
+
+def test_directions_round_trip_and_merge(tmp_path):
+    folder = str(tmp_path / "d")
+    D = directions_io.Direction
+    directions_io.write(folder, [D("pca0", unit(1), 1.5, "pca", 0.3), D("pca1", unit(2), 1.2, "pca", 0.2),
+                                 D("sefa-coarse0", unit(3), 0.7, "sefa", 0.1, [0, 4])], 16)
+    back = directions_io.read(folder, 16)
+    assert [d.name for d in back] == ["pca0", "pca1", "sefa-coarse0"]
+    assert back[2].layers == [0, 4] and back[0].explained == pytest.approx(0.3)
+    np.testing.assert_array_equal(back[1].vector, unit(2))
+    index = json.load(open(os.path.join(folder, "index.json")))
+    assert index["format"] == "latentscope-directions" and index["format_version"] == 1
+    assert "explained" not in index["directions"][2] or index["directions"][2]["explained"] == pytest.approx(0.1)
+    # Replacing a group keeps the others where they were; new names are appended.
+    merged = directions_io.merge(folder, [D("pca0", unit(4), 2.0, "pca")], lambda d: d.method == "pca", 16)
+    assert [d.name for d in merged] == ["pca0", "sefa-coarse0"]
+    merged = directions_io.merge(folder, [D("age", unit(5), 1.0, "attribute")], lambda d: d.method == "attribute", 16)
+    assert [d.name for d in merged] == ["pca0", "sefa-coarse0", "age"]
+    assert sorted(os.listdir(folder)) == ["index.json", "vectors.safetensors"]
+    with pytest.raises(ValueError, match="expected \\[3, 32\\]"):
+        directions_io.read(folder, 32)
+    with pytest.raises(ValueError, match="unit vector"):
+        directions_io.write(folder, [D("x", unit(1) * 2, 1.0, "user")], 16)
+    with pytest.raises(ValueError, match="a number"):
+        directions_io.write(folder, [D("7", unit(1), 1.0, "user")], 16)
+
+
+def test_boundary_recovers_a_planted_direction():
+    rng = np.random.default_rng(0)
+    truth = unit(9, 16).astype(np.float64)
+    codes = rng.standard_normal((3000, 16)) * np.linspace(0.5, 2, 16) + 3     # anisotropic, off-centre
+    scores = codes @ truth + rng.normal(0, 0.1, 3000)
+    d, stats = attributes.boundary(codes, scores, ratio=0.1)
+    assert np.linalg.norm(d) == pytest.approx(1, abs=1e-6)
+    assert stats["per_class"] == 300 and stats["val_accuracy"] > 0.95
+    # The normal separates high from low scores (it points to high scores) and lies close to the truth.
+    assert d @ truth > 0.9
+
+
+def test_project_out_removes_the_other_attribute():
+    a, g = unit(1), unit(2)
+    c = attributes.project_out(a, g)
+    assert abs(float(c @ g)) < 1e-6 and np.linalg.norm(c) == pytest.approx(1, abs=1e-6)
+    assert float(c @ a) > 0
+    c2 = attributes.project_out(a, g, unit(3))
+    assert abs(float(c2 @ unit(3))) < 1e-6 and abs(float(c2 @ g)) < 1e-6
+
+
+# MARK: - classifier and the whole pipeline
+
+def test_classifier_trains_caches_and_learns(dataset, tmp_path):
+    logs = []
+    net, m = attributes.classifier(dataset, str(tmp_path), epochs=4, width=8, log=logs.append)
+    assert m["images"] == 10    # ids ending in 0 of 96
+    assert 0 <= m["gender_accuracy"] <= 1 and m["age_mae"] >= 0
+    assert any("training on 86 images, 10 held out" in l for l in logs)
+    files = os.listdir(tmp_path / "attribute-classifier")
+    assert len(files) == 1 and files[0].endswith(".pt")
+    # Second call: from the cache, same weights.
+    logs.clear()
+    net2, m2 = attributes.classifier(dataset, str(tmp_path), epochs=4, width=8, log=logs.append)
+    assert logs and logs[0].startswith("classifier: cached") and m2 == m
+    x = torch.rand(5, 3, 64, 64) * 2 - 1
+    np.testing.assert_allclose(attributes.predict(net, x)[0], attributes.predict(net2, x)[0], rtol=1e-6)
+    # Other settings, other cache entry.
+    assert attributes.data_key(dataset, {"epochs": 4, "width": 8}) != attributes.data_key(dataset, {"epochs": 5, "width": 8})
+
+
+def test_pipeline_on_the_tiny_model(dataset, tiny_model, tmp_path, capsys):
+    """attributes.main then direction_report.main end to end: a 16x16 generator,
+    a classifier trained for one epoch on 96 synthetic images."""
+    cache = str(tmp_path / "cache")
+    # Existing directions of other methods stay where they are.
+    directions_io.write(os.path.join(tiny_model, "directions"),
+                        [directions_io.Direction(f"pca{i}", unit(10 + i), 1.0, "pca", 0.1) for i in range(3)], 16)
+    stats = str(tmp_path / "stats.json")
+    attributes.main(["--model", tiny_model, "--data", dataset, "--samples", "200", "--epochs", "1", "--width", "8",
+                     "--cache", cache, "--stats", stats, "--compare-fits", "2"])
+    out = capsys.readouterr().out
+    assert "saved age, gender, age|gender to" in out
+    dirs = directions_io.read(os.path.join(tiny_model, "directions"), 16)
+    assert [d.name for d in dirs] == ["pca0", "pca1", "pca2", "age", "gender", "age|gender"]
+    by = {d.name: d for d in dirs}
+    assert all(by[n].method == "attribute" and by[n].sigma > 0 for n in ("age", "gender", "age|gender"))
+    assert abs(float(by["age|gender"].vector @ by["gender"].vector)) < 1e-5
+    s = json.load(open(stats))
+    assert s["boundaries"]["samples"] == 200 and s["boundaries"]["age"]["per_class"] == 20
+    fits = s["boundaries"]["fit_comparison"]
+    assert [(r["attribute"], r["fit"]) for r in fits] == [(a, f) for a in ("age", "female") for f in ("svm", "svm-standardised", "mean-difference")]
+    # Rerunning replaces the attribute directions, not appends them.
+    attributes.main(["--model", tiny_model, "--data", dataset, "--samples", "100", "--epochs", "1", "--width", "8", "--cache", cache])
+    assert len(directions_io.read(os.path.join(tiny_model, "directions"), 16)) == 6
+    capsys.readouterr()
+
+    # The report: sweeps, PCA vs random, figures, JSON, with the classifier cached above.
+    figs, rep = str(tmp_path / "figs"), str(tmp_path / "report.json")
+    direction_report.main(["--model", tiny_model, "--data", dataset, "--cache", cache, "--epochs", "1", "--width", "8",
+                           "--seeds", "3", "--figures", figs, "--json", rep])
+    out = capsys.readouterr().out
+    assert "| `age` |" in out and "PCA vs random" in out
+    r = json.load(open(rep))
+    assert set(r["sweeps"]) == {"age", "gender", "age|gender", "random"}
+    assert len(r["sweeps"]["age"]["age"]) == 7
+    assert r["pca"]["names"] == ["pca0", "pca1", "pca2"] and len(r["pca"]["ratio_to_random"]) == 3
+    assert sorted(os.listdir(figs)) == ["attribute-sweeps.png", "pca-spectrum.png"]
+
+
+def test_sefa_reference_fixture_is_current():
+    """The committed fixture is what sefa_reference.py computes from the tiny model."""
+    fixture = os.path.join(os.path.dirname(TINY_MODEL), "sefa-reference.json")
+    saved = json.load(open(fixture))
+    now = sefa_reference.reference(TINY_MODEL)
+    assert saved["sets"].keys() == now["sets"].keys()
+    for k in now["sets"]:
+        np.testing.assert_allclose(saved["sets"][k]["eigenvalues"], now["sets"][k]["eigenvalues"], rtol=1e-9)
+        a, b = np.array(saved["sets"][k]["eigenvectors"]), np.array(now["sets"][k]["eigenvectors"])
+        np.testing.assert_allclose(np.abs((a * b).sum(1)), 1, atol=1e-6)
