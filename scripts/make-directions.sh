@@ -14,11 +14,11 @@
 # Environment: FIGURES (default docs/figures) for the PNGs and the report JSON,
 # PYTHON (default .venv/bin/python, else python3), SAMPLES (generated faces
 # labelled for the attribute boundaries, default 6000), SEED (the face of the
-# sweep sheets, default 7). Takes about 10 minutes on two CPU cores, most of it
-# training the classifier the first time.
+# sweep sheets, default 7). Takes about 4 minutes on two CPU cores, 4 more the
+# first time, to train the classifier.
 set -euo pipefail
 if [ $# -ne 2 ]; then
-    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 fi
 MODEL=$(cd "$1" && pwd)

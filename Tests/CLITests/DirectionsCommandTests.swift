@@ -81,6 +81,9 @@ import Testing
     @Test func saveRefusesClashesAndBadNames() throws {
         let s = try Sandbox()
         defer { try? FileManager.default.removeItem(atPath: s.root) }
+        // Without shipped directions the model's are computed SeFa ones: their names are taken too.
+        let computed = try s.run(["directions", "save", "sefa0", "--from-seed", "1", "--to-seed", "2"])
+        #expect(computed.stderr.contains("'sefa0' is a direction of the model; choose another name"))
         _ = try s.run(["directions", "pca", "-k", "2", "--samples", "800"])
         let clash = try s.run(["directions", "save", "pca0", "--from-seed", "1", "--to-seed", "2"])
         #expect(clash.status != 0)

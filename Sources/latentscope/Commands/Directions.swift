@@ -215,10 +215,12 @@ struct SaveDirection: ParsableCommand {
         let G = try model.load()
         let c = G.config
         let folder = out ?? DirectionStore.userFolder(modelName: c.name)
-        let modelFolder = DirectionStore.folder(model: G.directory)
-        if folder != modelFolder, DirectionStore.exists(folder: modelFolder),
-           try DirectionStore.read(folder: modelFolder, wDim: c.w_dim).names.contains(name) {
-            throw ValidationError("'\(name)' is a direction of the model; choose another name")
+        if folder != DirectionStore.folder(model: G.directory) {
+            // The model's directions (shipped, or computed at load) would hide a user direction of the same name.
+            let loaded = try DirectionStore.loadAll(for: G)
+            if loaded.set.directions.prefix(loaded.modelCount).contains(where: { $0.name == name }) {
+                throw ValidationError("'\(name)' is a direction of the model; choose another name")
+            }
         }
         if !force, DirectionStore.exists(folder: folder),
            try DirectionStore.read(folder: folder, wDim: c.w_dim).names.contains(name) {
