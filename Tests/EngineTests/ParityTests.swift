@@ -73,3 +73,13 @@ func checkParity(generator G: Generator, golden: Golden, tolerance: Float = 1e-3
         }
     }
 }
+
+@Suite struct ShippedModelParityTests {
+    /// The bundled model against PyTorch on the same weights (fixture regenerated whenever the model is re-exported).
+    @Test func shippedModelMatchesPyTorch() throws {
+        let golden = try Golden(Fixtures.path("shipped-golden.safetensors"))
+        let dir = Fixtures.repoRoot + "/assets/models/" + (golden.file.metadata["model"] ?? "utkface64")
+        let G = try Generator(modelDirectory: dir)
+        try checkParity(generator: G, golden: golden)
+    }
+}
