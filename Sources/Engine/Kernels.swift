@@ -55,7 +55,7 @@ func softmaxColumns(_ x: UnsafeMutablePointer<Float>, max mx: UnsafeMutablePoint
     for t in 1..<max(rows, 1) {
         let r = x + t * cols
         var j = 0
-        while j + 8 <= cols { store8(pointwiseMax(load8(mx + j), load8(r + j)), mx + j); j += 8 }
+        while j + 8 <= cols { store8(vmax8(load8(mx + j), load8(r + j)), mx + j); j += 8 }
         while j < cols { if r[j] > mx[j] { mx[j] = r[j] }; j += 1 }
     }
     sum.update(repeating: 0, count: cols)

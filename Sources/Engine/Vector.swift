@@ -47,8 +47,12 @@ typealias F8 = SIMD8<Float>
 
 /// exp of 8 floats: Cephes' expf (range reduction by ln 2, degree-6 polynomial), within 2 ulp of libm for |x| < 87.
 @inline(__always) func exp8(_ x: F8) -> F8 {
-    var x = x.clamped(lowerBound: F8(repeating: -87.3), upperBound: F8(repeating: 88.3))
-    let n = (x * 1.442_695_04).rounded(.toNearestOrEven)
+    let lo = F8(repeating: -87.3), hi = F8(repeating: 88.3)
+    var x = x.replacing(with: lo, where: x .< lo).replacing(with: hi, where: x .> hi)
+    // Round x·log2(e) to an integer k with the 1.5·2^23 trick: k then sits in
+    // the low mantissa bits of t, which gives 2^k by integer ops on the bits.
+    let t = x * 1.442_695_04 + 12_582_912.0
+    let n = t - 12_582_912.0
     x = x - n * 0.693_359_375 + n * 2.121_944_4e-4
     let z = x * x
     var p: F8 = F8(repeating: 1.987_569_15e-4)
@@ -58,9 +62,12 @@ typealias F8 = SIMD8<Float>
     p = p * x + 1.666_666_545_9e-1
     p = p * x + 5.000_000_120_1e-1
     p = p * z + x + 1
-    let bits = (SIMD8<Int32>(n, rounding: .toNearestOrEven) &+ 127) &<< 23
-    return p * unsafeBitCast(bits, to: F8.self)
+    let k = unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000
+    return p * unsafeBitCast((k &+ 127) &<< 23, to: F8.self)
 }
+
+/// Element-wise maximum (pointwiseMax is not always specialised).
+@inline(__always) func vmax8(_ a: F8, _ b: F8) -> F8 { a.replacing(with: b, where: b .> a) }
 
 /// x = exp(x - m) in place, with m per element (the column max).
 @inline(__always) func vexpSub(_ x: UnsafeMutablePointer<Float>, _ m: UnsafePointer<Float>, _ n: Int) {
