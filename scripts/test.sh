@@ -13,6 +13,7 @@ echo "== Python: training pipeline" >&2
 # it sees already-installed packages, so a machine with torch reuses it.
 [ -x .venv/bin/python ] || python3 -m venv --system-site-packages .venv
 .venv/bin/python -m pip install -q -r training/requirements.txt
+.venv/bin/python -m pip install -q --no-deps -r training/requirements-eval.txt
 .venv/bin/python -m pytest training/tests -q
 
 echo "== Swift: build and test" >&2
