@@ -52,6 +52,8 @@ public final class Generator {
 
     private let prepared: [PreparedLayer]
     private var workspace: Workspace?
+    /// Threads for the engine's own loops (BLAS threads are set with setBLASThreads).
+    public var threads: Int = 1
     private let constNoise: [[Float]?]
     private let noNoise: [[Float]?]
     /// Recently used seeds' noise: walking a direction keeps the seed, so the
@@ -234,10 +236,14 @@ public final class Generator {
             }
         }
         sgemm(W.q, ldc: NP, L.query, lda: Cin, W.qin, ldb: NP, m: hd, n: NP, k: Cin)
-        // logits_h = keys_h q_h / sqrt(dk): [H][T][NP]; softmax over tokens.
-        // k = dk is too small for sgemm's packing to pay off: plain axpy rows.
+        // v = ws Wv^T + bv: [N*T][Cin].
+        for r in 0..<(N * T) { (W.v + r * Cin).update(from: L.valueBias, count: Cin) }
+        sgemm(W.v, ldc: Cin, W.tok, lda: c.w_dim, L.value, ldb: c.w_dim, transB: true, m: N * T, n: Cin, k: c.w_dim, beta: 1)
+        // Heads are independent from here to the modulation: one task each.
         let scale = 1 / Float(dk).squareRoot()
-        for h in 0..<H {
+        parallelFor(H, threads: threads) { h in
+            // logits_h = keys_h q_h / sqrt(dk): [T][NP]. k = dk is too small for
+            // sgemm's packing to pay off: plain axpy rows.
             for t in 0..<T {
                 let row = W.attn + (h * T + t) * NP
                 for d in 0..<dk {
@@ -245,15 +251,10 @@ public final class Generator {
                     if d == 0 { vscale(row, qrow, coef, NP) } else { vaxpy(row, qrow, coef, NP) }
                 }
             }
-        }
-        for h in 0..<H { softmaxColumns(W.attn + h * T * NP, max: W.colA, sum: W.colB, rows: T, cols: NP) }
-        // v = ws Wv^T + bv: [N*T][Cin].
-        for r in 0..<(N * T) { (W.v + r * Cin).update(from: L.valueBias, count: Cin) }
-        sgemm(W.v, ldc: Cin, W.tok, lda: c.w_dim, L.value, ldb: c.w_dim, transB: true, m: N * T, n: Cin, k: c.w_dim, beta: 1)
-        // style s[c][j] = sum_t attn_h[t][j] v_n[t][c] for c in head h: per image and head, [Ch x T] x [T x P].
-        // Then modulate: mod = n * s. (k = T is tiny, so axpy rows again instead of sgemm.)
-        for n in 0..<N {
-            for h in 0..<H {
+            softmaxColumns(W.attn + h * T * NP, max: W.colA + h * NP, sum: W.colB + h * NP, rows: T, cols: NP)
+            // style s[c][p] = sum_t attn_h[t][p] v_n[t][c] for the head's channels,
+            // then mod = n * s. (k = T is tiny, so axpy rows again.)
+            for n in 0..<N {
                 for ci in 0..<Ch {
                     let c = h * Ch + ci
                     let srow = W.style + c * NP + n * P

@@ -136,3 +136,19 @@ public func matmulForBench(_ c: inout [Float], _ a: [Float], _ b: [Float], _ n: 
         sgemm(cp.baseAddress!, ldc: n, ap.baseAddress!, lda: n, bp.baseAddress!, ldb: n, m: n, n: n, k: n)
     } } }
 }
+
+/// Runs body(0..<n), on up to `threads` threads. The closure must only touch
+/// disjoint memory per index.
+func parallelFor(_ n: Int, threads: Int, _ body: (Int) -> Void) {
+    guard threads > 1, n > 1 else { for i in 0..<n { body(i) }; return }
+    withoutActuallyEscaping(body) { b in
+        let box = UncheckedSendable(b)
+        DispatchQueue.concurrentPerform(iterations: n) { box.value($0) }
+    }
+}
+
+/// Lets a closure that the caller proves race-free cross into concurrentPerform.
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

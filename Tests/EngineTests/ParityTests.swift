@@ -63,6 +63,16 @@ func checkParity(generator G: Generator, golden: Golden, tolerance: Float = 1e-3
         try checkParity(generator: try Fixtures.tinyGenerator(), golden: try Golden(Fixtures.path("tiny-golden.safetensors")))
     }
 
+    @Test func threadedEqualsSequential() throws {
+        let G = try Fixtures.tinyGenerator()
+        let ws = [G.wPlus(seed: 11), G.wPlus(seed: 12)]
+        let one = G.synthesize(ws, noise: [.seeded(11), .seeded(12)], attentionLayers: [3])
+        G.threads = 4
+        let many = G.synthesize(ws, noise: [.seeded(11), .seeded(12)], attentionLayers: [3])
+        #expect(one.images == many.images)
+        #expect(one.attention[1][0] == many.attention[1][0])
+    }
+
     @Test func batchOfOneEqualsBatchOfMany() throws {
         let G = try Fixtures.tinyGenerator()
         let seeds: [UInt64] = [3, 4, 5]
