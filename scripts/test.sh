@@ -7,14 +7,23 @@ cd "$(dirname "$0")/.."
 extra=(tmux)
 python3 -m venv --help >/dev/null 2>&1 || extra+=(python3-venv python3-pip)
 scripts/setup.sh "${extra[@]}"
+log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT
 
 echo "== Python: training pipeline" >&2
 # A virtual environment (Debian's python refuses system-wide pip installs);
 # it sees already-installed packages, so a machine with torch reuses it.
 [ -x .venv/bin/python ] || python3 -m venv --system-site-packages .venv
 .venv/bin/python -m pip install -q -r training/requirements.txt
-.venv/bin/python -m pytest training/tests -q
+.venv/bin/python -m pip install -q --no-deps -r training/requirements-eval.txt
+.venv/bin/python -m pytest training/tests -q 2>&1 | tee "$log/pytest"
 
 echo "== Swift: build and test" >&2
 swift build --build-tests
-swift test --skip-build
+swift test --skip-build 2>&1 | tee "$log/swift"
+
+# One closing line for both suites (each run above already failed the script on any failure).
+py=$(grep -Eo '[0-9]+ passed' "$log/pytest" | tail -1 | grep -Eo '[0-9]+' || echo 0)
+sw=$(grep -Eo 'Test run with [0-9]+ tests' "$log/swift" | tail -1 | grep -Eo '[0-9]+' || echo 0)
+skipped=$(grep -Eo '[0-9]+ skipped' "$log/pytest" | tail -1 | grep -Eo '[0-9]+' || echo 0)
+echo "all: $((py + sw)) passed, 0 failed, $skipped skipped"

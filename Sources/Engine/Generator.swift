@@ -52,6 +52,24 @@ public final class Generator {
 
     private let prepared: [PreparedLayer]
     private var workspace: Workspace?
+    /// Threads for the engine's own loops (BLAS threads are set with setBLASThreads).
+    public var threads: Int = 1
+    private let constNoise: [[Float]?]
+    private let noNoise: [[Float]?]
+    /// Recently used seeds' noise: walking a direction keeps the seed, so the
+    /// Box-Muller draws are made once, not per frame.
+    private var noiseCache: [UInt64: [[Float]?]] = [:]
+    private var noiseCacheOrder: [UInt64] = []
+    private static let noiseCacheSize = 64
+
+    private func seededNoise(_ seed: UInt64) -> [[Float]?] {
+        if let n = noiseCache[seed] { return n }
+        let n = SeedRandom.noise(seed: seed, layers: config.layers)
+        noiseCache[seed] = n
+        noiseCacheOrder.append(seed)
+        if noiseCacheOrder.count > Self.noiseCacheSize { noiseCache[noiseCacheOrder.removeFirst()] = nil }
+        return n
+    }
 
     /// Loads `dir/config.json` and `dir/generator.safetensors`.
     public convenience init(modelDirectory dir: String) throws {
@@ -68,6 +86,8 @@ public final class Generator {
         self.weights = weights
         self.directory = directory
         self.prepared = weights.layers.map { PreparedLayer($0, config: weights.config) }
+        self.constNoise = weights.layers.map { $0.noiseConst }
+        self.noNoise = weights.layers.map { _ in nil }
     }
 
     // MARK: - Mapping
@@ -137,9 +157,9 @@ public final class Generator {
         let ws_ = workspace!
         let noiseArrays: [[[Float]?]] = explicitNoise ?? noise.map { mode in
             switch mode {
-            case .seeded(let s): SeedRandom.noise(seed: s, layers: c.layers)
-            case .const: weights.layers.map { $0.noiseConst }
-            case .off: c.layers.map { _ in nil }
+            case .seeded(let s): seededNoise(s)
+            case .const: constNoise
+            case .off: noNoise
             }
         }
         var attention = [[AttentionMap]](repeating: [], count: N)
@@ -168,7 +188,7 @@ public final class Generator {
                 }
             }
             let out = s.isToRGB ? ws_.rgb : ws_.y
-            styledLayer(layer, out: out, x: ws_.x, batch: N, noise: noiseArrays.map { $0[li] }, ws: ws_)
+            styledLayer(layer, layerIndex: li, out: out, x: ws_.x, batch: N, noise: noiseArrays, ws: ws_)
             if attentionLayers.contains(li) {
                 for n in 0..<N { attention[n].append(ws_.attentionMap(layer: li, image: n, batch: N, spec: s, config: c)) }
             }
@@ -179,7 +199,8 @@ public final class Generator {
                     ws_.img.update(from: ws_.rgb, count: 3 * N * P)
                 } else {
                     upsample2x(ws_.y2, ws_.img, tmp: ws_.tmp, planes: 3 * N, size: imgRes)
-                    for i in 0..<(3 * N * P) { ws_.img[i] = ws_.y2[i] + ws_.rgb[i] }
+                    ws_.img.update(from: ws_.y2, count: 3 * N * P)
+                    vadd(ws_.img, ws_.rgb, 3 * N * P)
                 }
                 imgRes = s.res
             } else {
@@ -199,8 +220,8 @@ public final class Generator {
     }
 
     /// One styled layer over the batch. x: [Cin][N*P] -> out: [Cout][N*P].
-    private func styledLayer(_ L: PreparedLayer, out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>,
-                             batch N: Int, noise: [[Float]?], ws W: Workspace) {
+    private func styledLayer(_ L: PreparedLayer, layerIndex: Int, out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>,
+                             batch N: Int, noise: [[[Float]?]], ws W: Workspace) {
         let c = config, s = L.spec
         let P = s.pixels, NP = N * P, Cin = s.cin, T = c.tokens, H = c.heads, dk = c.head_dim, hd = H * dk
         let Ch = Cin / H
@@ -209,38 +230,39 @@ public final class Generator {
         // q_in = n + pos (pos broadcast over images), q = Wq q_in: [hd][NP].
         for ch in 0..<Cin {
             let nr = W.norm + ch * NP, qr = W.qin + ch * NP, pr = L.posT + ch * P
-            for n in 0..<N { for p in 0..<P { qr[n * P + p] = nr[n * P + p] + pr[p] } }
+            for n in 0..<N {
+                (qr + n * P).update(from: nr + n * P, count: P)
+                vadd(qr + n * P, pr, P)
+            }
         }
         sgemm(W.q, ldc: NP, L.query, lda: Cin, W.qin, ldb: NP, m: hd, n: NP, k: Cin)
-        // logits_h = keys_h q_h / sqrt(dk): [H][T][NP]; softmax over tokens.
-        // k = dk is too small for sgemm's packing to pay off: plain axpy rows, which vectorise.
+        // v = ws Wv^T + bv: [N*T][Cin].
+        for r in 0..<(N * T) { (W.v + r * Cin).update(from: L.valueBias, count: Cin) }
+        sgemm(W.v, ldc: Cin, W.tok, lda: c.w_dim, L.value, ldb: c.w_dim, transB: true, m: N * T, n: Cin, k: c.w_dim, beta: 1)
+        // Heads are independent from here to the modulation: one task each.
         let scale = 1 / Float(dk).squareRoot()
-        for h in 0..<H {
+        parallelFor(H, threads: threads) { h in
+            // logits_h = keys_h q_h / sqrt(dk): [T][NP]. k = dk is too small for
+            // sgemm's packing to pay off: plain axpy rows.
             for t in 0..<T {
                 let row = W.attn + (h * T + t) * NP
                 for d in 0..<dk {
                     let coef = scale * L.keys[t * hd + h * dk + d], qrow = W.q + (h * dk + d) * NP
-                    if d == 0 { for j in 0..<NP { row[j] = coef * qrow[j] } } else { for j in 0..<NP { row[j] += coef * qrow[j] } }
+                    if d == 0 { vscale(row, qrow, coef, NP) } else { vaxpy(row, qrow, coef, NP) }
                 }
             }
-        }
-        for h in 0..<H { softmaxColumns(W.attn + h * T * NP, max: W.colA, sum: W.colB, rows: T, cols: NP) }
-        // v = ws Wv^T + bv: [N*T][Cin].
-        for r in 0..<(N * T) { (W.v + r * Cin).update(from: L.valueBias, count: Cin) }
-        sgemm(W.v, ldc: Cin, W.tok, lda: c.w_dim, L.value, ldb: c.w_dim, transB: true, m: N * T, n: Cin, k: c.w_dim, beta: 1)
-        // style s[c][j] = sum_t attn_h[t][j] v_n[t][c] for c in head h: per image and head, [Ch x T] x [T x P].
-        // Then modulate: mod = n * s. (k = T is tiny, so axpy rows again instead of sgemm.)
-        for n in 0..<N {
-            for h in 0..<H {
+            softmaxColumns(W.attn + h * T * NP, max: W.colA + h * NP, sum: W.colB + h * NP, rows: T, cols: NP)
+            // style s[c][p] = sum_t attn_h[t][p] v_n[t][c] for the head's channels,
+            // then mod = n * s. (k = T is tiny, so axpy rows again.)
+            for n in 0..<N {
                 for ci in 0..<Ch {
                     let c = h * Ch + ci
                     let srow = W.style + c * NP + n * P
                     for t in 0..<T {
                         let coef = W.v[(n * T + t) * Cin + c], arow = W.attn + (h * T + t) * NP + n * P
-                        if t == 0 { for p in 0..<P { srow[p] = coef * arow[p] } } else { for p in 0..<P { srow[p] += coef * arow[p] } }
+                        if t == 0 { vscale(srow, arow, coef, P) } else { vaxpy(srow, arow, coef, P) }
                     }
-                    let nrow = W.norm + c * NP + n * P, mrow = W.mod + c * NP + n * P
-                    for p in 0..<P { mrow[p] = nrow[p] * srow[p] }
+                    vmul(W.mod + c * NP + n * P, W.norm + c * NP + n * P, srow, P)
                 }
             }
         }
@@ -252,21 +274,15 @@ public final class Generator {
             sgemm(out, ldc: NP, L.conv, lda: Cin, W.mod, ldb: NP, m: s.cout, n: NP, k: Cin)
         }
         // Noise, bias, activation.
-        for n in 0..<N {
-            if s.noise, let nz = noise[n] {
-                let st = L.noiseStrength
+        if s.noise {
+            for n in 0..<N {
+                guard let nz = noise[n][layerIndex] else { continue }
                 nz.withUnsafeBufferPointer { np in
-                    for co in 0..<s.cout {
-                        let o = out + co * NP + n * P
-                        for p in 0..<P { o[p] += st * np[p] }
-                    }
+                    for co in 0..<s.cout { vaxpy(out + co * NP + n * P, np.baseAddress!, L.noiseStrength, P) }
                 }
             }
         }
-        for co in 0..<s.cout {
-            let o = out + co * NP, b = L.bias[co]
-            for j in 0..<NP { o[j] += b }
-        }
+        for co in 0..<s.cout { vaddScalar(out + co * NP, L.bias[co], NP) }
         if s.act { leakyReLU(out, count: s.cout * NP, slope: c.lrelu_slope, gain: c.lrelu_gain) }
     }
 }

@@ -33,22 +33,18 @@ func layerNormColumns(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Flo
                       channels C: Int, cols: Int, eps: Float) {
     mean.update(repeating: 0, count: cols)
     rstd.update(repeating: 0, count: cols)
-    for c in 0..<C {
-        let row = x + c * cols
-        for j in 0..<cols { mean[j] += row[j] }
-    }
+    for c in 0..<C { vadd(mean, x + c * cols, cols) }
     let invC = 1 / Float(C)
-    for j in 0..<cols { mean[j] *= invC }
+    vscale(mean, mean, invC, cols)
     // Two-pass variance (subtract the mean first) to match PyTorch's numerics.
     for c in 0..<C {
-        let row = x + c * cols
-        for j in 0..<cols { let d = row[j] - mean[j]; rstd[j] += d * d }
+        let row = x + c * cols, o = out + c * cols
+        var j = 0
+        while j + 8 <= cols { let d = load8(row + j) - load8(mean + j); store8(d, o + j); store8(load8(rstd + j) + d * d, rstd + j); j += 8 }
+        while j < cols { let d = row[j] - mean[j]; o[j] = d; rstd[j] += d * d; j += 1 }
     }
     for j in 0..<cols { rstd[j] = 1 / (rstd[j] * invC + eps).squareRoot() }
-    for c in 0..<C {
-        let row = x + c * cols, o = out + c * cols
-        for j in 0..<cols { o[j] = (row[j] - mean[j]) * rstd[j] }
-    }
+    for c in 0..<C { vmul(out + c * cols, out + c * cols, rstd, cols) }
 }
 
 /// Softmax down the rows of every column: x[t][j], t < rows. In place.
@@ -58,21 +54,20 @@ func softmaxColumns(_ x: UnsafeMutablePointer<Float>, max mx: UnsafeMutablePoint
     mx.update(from: x, count: cols)
     for t in 1..<max(rows, 1) {
         let r = x + t * cols
-        for j in 0..<cols where r[j] > mx[j] { mx[j] = r[j] }
+        var j = 0
+        while j + 8 <= cols { store8(vmax8(load8(mx + j), load8(r + j)), mx + j); j += 8 }
+        while j < cols { if r[j] > mx[j] { mx[j] = r[j] }; j += 1 }
     }
     sum.update(repeating: 0, count: cols)
     for t in 0..<rows {
         let r = x + t * cols
-        for j in 0..<cols { let e = expf(r[j] - mx[j]); r[j] = e; sum[j] += e }
+        vexpSub(r, mx, cols)
+        vadd(sum, r, cols)
     }
     for j in 0..<cols { sum[j] = 1 / sum[j] }
-    for t in 0..<rows {
-        let r = x + t * cols
-        for j in 0..<cols { r[j] *= sum[j] }
-    }
+    for t in 0..<rows { vmul(x + t * cols, x + t * cols, sum, cols) }
 }
 
-@inline(__always) func expf(_ x: Float) -> Float { Foundation.exp(x) }
 
 /// Bilinear x2 upsampling with half-pixel centres and clamped edges (PyTorch's
 /// `interpolate(scale_factor=2, mode="bilinear", align_corners=False)`).
@@ -140,4 +135,20 @@ public func matmulForBench(_ c: inout [Float], _ a: [Float], _ b: [Float], _ n: 
     a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
         sgemm(cp.baseAddress!, ldc: n, ap.baseAddress!, lda: n, bp.baseAddress!, ldb: n, m: n, n: n, k: n)
     } } }
+}
+
+/// Runs body(0..<n), on up to `threads` threads. The closure must only touch
+/// disjoint memory per index.
+func parallelFor(_ n: Int, threads: Int, _ body: (Int) -> Void) {
+    guard threads > 1, n > 1 else { for i in 0..<n { body(i) }; return }
+    withoutActuallyEscaping(body) { b in
+        let box = UncheckedSendable(b)
+        DispatchQueue.concurrentPerform(iterations: n) { box.value($0) }
+    }
+}
+
+/// Lets a closure that the caller proves race-free cross into concurrentPerform.
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }

@@ -20,9 +20,12 @@ struct ModelOptions: ParsableArguments {
 
     /// Loads the generator (clear error on a missing or broken model) and sets the thread count.
     func load() throws -> Generator {
-        setBLASThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let n = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        setBLASThreads(n)
         let dir = try ModelLocator.resolve(explicit: model)
-        return try Generator(modelDirectory: dir)
+        let G = try Generator(modelDirectory: dir)
+        G.threads = n
+        return G
     }
 
     /// The model's directions: the ones it ships, else random ones with measured σ.

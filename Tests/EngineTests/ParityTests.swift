@@ -63,6 +63,16 @@ func checkParity(generator G: Generator, golden: Golden, tolerance: Float = 1e-3
         try checkParity(generator: try Fixtures.tinyGenerator(), golden: try Golden(Fixtures.path("tiny-golden.safetensors")))
     }
 
+    @Test func threadedEqualsSequential() throws {
+        let G = try Fixtures.tinyGenerator()
+        let ws = [G.wPlus(seed: 11), G.wPlus(seed: 12)]
+        let one = G.synthesize(ws, noise: [.seeded(11), .seeded(12)], attentionLayers: [3])
+        G.threads = 4
+        let many = G.synthesize(ws, noise: [.seeded(11), .seeded(12)], attentionLayers: [3])
+        #expect(one.images == many.images)
+        #expect(one.attention[1][0] == many.attention[1][0])
+    }
+
     @Test func batchOfOneEqualsBatchOfMany() throws {
         let G = try Fixtures.tinyGenerator()
         let seeds: [UInt64] = [3, 4, 5]
@@ -71,5 +81,15 @@ func checkParity(generator G: Generator, golden: Golden, tolerance: Float = 1e-3
             let one = G.synthesize([G.wPlus(seed: s)], noise: [.seeded(s)])
             #expect(maxAbsDiff(one.images[0], batch.images[i]) <= 1e-5)
         }
+    }
+}
+
+@Suite struct ShippedModelParityTests {
+    /// The bundled model against PyTorch on the same weights (fixture regenerated whenever the model is re-exported).
+    @Test func shippedModelMatchesPyTorch() throws {
+        let golden = try Golden(Fixtures.path("shipped-golden.safetensors"))
+        let dir = Fixtures.repoRoot + "/assets/models/" + (golden.file.metadata["model"] ?? "utkface64")
+        let G = try Generator(modelDirectory: dir)
+        try checkParity(generator: G, golden: golden)
     }
 }

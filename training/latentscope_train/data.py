@@ -54,7 +54,7 @@ def cached_images(root: str, cache: str | None) -> np.ndarray:
     images, _ = load_images(root)
     if cache:
         os.makedirs(os.path.dirname(cache), exist_ok=True)
-        tmp = cache + ".tmp.npy"
+        tmp = f"{cache}.{os.getpid()}.tmp.npy"  # several processes may build it at once
         np.save(tmp, images)
         os.replace(tmp, cache)
     return images

@@ -11,10 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import struct
 import tempfile
 
 import torch
-from safetensors.torch import save_file
+from safetensors.torch import save
 
 from .model import LN_EPS, LRELU_GAIN, LRELU_SLOPE, Generator, GeneratorConfig, count_params, synthesis_flops
 
@@ -76,6 +77,21 @@ def _atomic_write(path: str, write):
         raise
 
 
+def _sorted_metadata(blob: bytes) -> bytes:
+    """safetensors writes its __metadata__ map in a random order (a Rust
+    HashMap), so two exports of the same weights could differ byte for byte.
+    Rewrite that map with sorted keys: same bytes, same length, reproducible."""
+    n = struct.unpack("<Q", blob[:8])[0]
+    header = json.loads(blob[8:8 + n])
+    if "__metadata__" not in header:
+        return blob
+    header["__metadata__"] = dict(sorted(header["__metadata__"].items()))
+    text = json.dumps(header, separators=(",", ":")).encode()
+    if len(text) > n:  # cannot happen (same characters), but never corrupt a file
+        return blob
+    return blob[:8] + text.ljust(n, b" ") + blob[8 + n:]
+
+
 def export_generator(G: Generator, out_dir: str, name: str, dtype: str = "float32", extra: dict | None = None):
     if dtype not in ("float32", "float16"):
         raise ValueError(f"dtype must be float32 or float16, not {dtype!r}")
@@ -84,8 +100,8 @@ def export_generator(G: Generator, out_dir: str, name: str, dtype: str = "float3
     if dtype == "float16":
         tensors = {k: v.half() for k, v in tensors.items()}
     config = model_config(G, name, dtype, extra)
-    _atomic_write(os.path.join(out_dir, "generator.safetensors"),
-                  lambda p: save_file(tensors, p, metadata={"format": FORMAT, "format_version": str(FORMAT_VERSION)}))
+    blob = _sorted_metadata(save(tensors, metadata={"format": FORMAT, "format_version": str(FORMAT_VERSION)}))
+    _atomic_write(os.path.join(out_dir, "generator.safetensors"), lambda p: open(p, "wb").write(blob))
     _atomic_write(os.path.join(out_dir, "config.json"),
                   lambda p: open(p, "w").write(json.dumps(config, indent=2) + "\n"))
     return config

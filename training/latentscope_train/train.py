@@ -9,7 +9,7 @@ and RUN_DIR/checkpoint.pt (atomically, every --ckpt-minutes and at the end).
 Several processes (CPUs or GPUs, one or more hosts) train with PyTorch's
 DistributedDataParallel when started by torchrun:
 
-    torchrun --nproc_per_node 2 -m latentscope_train.train --run RUN_DIR ...
+    torchrun --nproc_per_node 2 -m latentscope_train.train --run-dir RUN_DIR ...
 """
 from __future__ import annotations
 
@@ -54,7 +54,9 @@ class MixingGenerator(nn.Module):
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--run", required=True, help="run folder (checkpoint, log, samples)")
+    # --run-dir is the same flag; use it under torchrun, whose own parser rejects
+    # "--run" as an ambiguous abbreviation of its --run-path.
+    p.add_argument("--run", "--run-dir", dest="run", required=True, help="run folder (checkpoint, log, samples)")
     p.add_argument("--data", default=DEFAULT_DATA, help="folder with the utkface64 zip shards")
     p.add_argument("--minutes", type=float, default=None, help="stop after this much wall time (this invocation)")
     p.add_argument("--kimg", type=float, default=None, help="stop once this many thousand real images were shown in total")
@@ -161,6 +163,9 @@ class Trainer:
         np.random.set_state(ck["rng"]["numpy"])
         random.setstate(ck["rng"]["python"])
         self.data_gen.set_state(ck["rng"]["data"])
+        if self.rank:  # the checkpoint holds rank 0's streams; the other ranks must not replay them
+            torch.manual_seed(self.args.seed + self.rank + 7919 * self.step)
+            self.data_gen.manual_seed(self.args.seed * 1000 + self.rank + 7919 * self.step)
         if self.rank == 0:
             print(f"resumed {path} at step {self.step} ({self.nimg / 1000:.1f} kimg)", flush=True)
 
@@ -187,9 +192,9 @@ class Trainer:
         stats["loss_G"] = loss_G.item()
 
         # Discriminator: fakes and reals in one batch; lazy R1 on the reals.
-        with torch.no_grad():
-            fake = self.G_train.module(self.latents(), self.latents()) if self.distributed else \
-                self.G_train(self.latents(), self.latents())
+        # D sees the fakes of the G step (from G before its update): one synthesis
+        # pass per step instead of two, the costliest part of a CPU step.
+        fake = fake.detach()
         real = self.sampler.next().to(self.device)
         do_r1 = a.r1_gamma > 0 and self.step % a.r1_interval == 0
         real.requires_grad_(do_r1)
@@ -239,9 +244,13 @@ class Trainer:
         last_ckpt = time.time()
         last_r1 = float("nan")
         while True:
-            if a.minutes is not None and time.time() - start >= a.minutes * 60:
-                break
-            if a.kimg is not None and self.nimg >= a.kimg * 1000:
+            stop = (a.minutes is not None and time.time() - start >= a.minutes * 60) or \
+                   (a.kimg is not None and self.nimg >= a.kimg * 1000)
+            if self.distributed:  # all processes stop at the same step, or the others wait forever
+                flag = torch.tensor([float(stop)], device=self.device)
+                dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+                stop = bool(flag.item())
+            if stop:
                 break
             t0 = time.time()
             stats = self.train_step()

@@ -1,0 +1,95 @@
+import filecmp
+import json
+import os
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from conftest import SMALL64
+from latentscope_train import fixtures
+from latentscope_train.export import FORMAT, export_generator, generator_tensors, load_exported
+from latentscope_train.model import TINY_CONFIG, Generator, GeneratorConfig
+
+
+def trained_like(cfg_dict, seed=0):
+    """A generator whose biases, noise strengths and w_avg are not at their init."""
+    torch.manual_seed(seed)
+    G = Generator(GeneratorConfig.from_dict(cfg_dict))
+    with torch.no_grad():
+        for name, p in G.named_parameters():
+            if name.endswith("bias") or name.endswith("noise_strength"):
+                p.add_(torch.randn_like(p) * 0.3)
+        G.w_avg.copy_(torch.randn_like(G.w_avg) * 0.5)
+    return G.eval()
+
+
+def outputs(G, z):
+    with torch.no_grad():
+        return torch.cat([G(z, noise_mode="const").flatten(1), G(z, psi=0.7, noise_mode="const").flatten(1)], 1)
+
+
+@pytest.mark.parametrize("cfg", [TINY_CONFIG, SMALL64], ids=["tiny", "small64"])
+def test_round_trip_float32(tmp_path, cfg):
+    G = trained_like(cfg)
+    config = export_generator(G, str(tmp_path), "m", "float32")
+    assert config["format"] == FORMAT and config["dtype"] == "float32"
+    assert json.load(open(tmp_path / "config.json"))["layers"] == G.cfg.layer_specs()
+    H = load_exported(str(tmp_path))
+    z = torch.randn(3, G.cfg.tokens, G.cfg.z_dim)
+    diff = (outputs(G, z) - outputs(H, z)).abs().max().item()
+    assert diff < 1e-5, diff
+    # attention maps survive too
+    with torch.no_grad():
+        _, a = G(z, noise_mode="const", return_attn=True)
+        _, b = H(z, noise_mode="const", return_attn=True)
+    for x, y in zip(a, b):
+        assert (x - y).abs().max().item() < 1e-5
+
+
+def test_round_trip_float16(tmp_path):
+    G = trained_like(SMALL64)
+    export_generator(G, str(tmp_path), "m16", "float16")
+    tensors = load_file(str(tmp_path / "generator.safetensors"))
+    assert all(t.dtype == torch.float16 for t in tensors.values())
+    assert set(tensors) == set(generator_tensors(G))
+    H = load_exported(str(tmp_path))
+    z = torch.randn(3, G.cfg.tokens, G.cfg.z_dim)
+    ref, got = outputs(G, z), outputs(H, z)
+    err = (ref - got).abs()
+    # half precision weights: ~1e-3 relative error per weight, compounded over the layers
+    assert err.mean().item() < 0.01 * ref.std().item(), err.mean().item()
+    assert err.max().item() < 0.05 * ref.abs().max().item(), err.max().item()
+    assert err.max().item() > 0  # it really was rounded
+
+
+def test_export_rejects_unknown_dtype(tmp_path):
+    with pytest.raises(ValueError):
+        export_generator(trained_like(TINY_CONFIG), str(tmp_path), "m", "bfloat16")
+
+
+def test_export_cli_from_checkpoint(tmp_path):
+    from latentscope_train import export
+    G = trained_like(SMALL64)
+    ck = {"config": G.cfg.to_dict(), "G_ema": G.state_dict(), "step": 5, "nimg": 160, "train_seconds": 3.0}
+    torch.save(ck, tmp_path / "checkpoint.pt")
+    out = tmp_path / "models" / "face"
+    export.main(["--checkpoint", str(tmp_path / "checkpoint.pt"), "--out", str(out), "--w-avg-samples", "0"])
+    config = json.load(open(out / "config.json"))
+    assert config["name"] == "face" and config["training"]["steps"] == 5
+    assert "non-commercial" in config["training"]["license"]
+    H = load_exported(str(out))
+    z = torch.randn(2, G.cfg.tokens, G.cfg.z_dim)
+    assert (outputs(G, z) - outputs(H, z)).abs().max().item() < 1e-5
+
+
+def test_fixtures_are_reproducible(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    fixtures.main(["--out", str(a)])
+    fixtures.main(["--out", str(b)])
+    files = sorted(os.path.relpath(os.path.join(d, f), a) for d, _, fs in os.walk(a) for f in fs)
+    assert "tiny-golden.safetensors" in files and os.path.join("tiny-model", "generator.safetensors") in files
+    for f in files:
+        assert filecmp.cmp(a / f, b / f, shallow=False), f
+    golden = load_file(str(a / "tiny-golden.safetensors"))
+    assert golden["image"].shape == (3, 3, 16, 16)

@@ -1,0 +1,120 @@
+import csv
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from latentscope_train.train import Trainer, parse_args
+
+TRAINING = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def train_args(run, data, config, *extra):
+    return parse_args(["--run", str(run), "--data", data, "--config", config, "--batch", "4", "--threads", "1",
+                       "--log-every", "1", "--sample-every", "0", "--r1-interval", "2", *extra])
+
+
+def snapshot(module):
+    return {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+
+def test_train_step_changes_weights(tmp_path, shards, small64_json):
+    t = Trainer(train_args(tmp_path / "run", shards, small64_json, "--limit-images", "12"))
+    assert len(t.sampler.images) == 12 and t.sampler.images.shape[1:] == (64, 64, 3)
+    G0, D0, E0 = snapshot(t.G), snapshot(t.D), snapshot(t.G_ema)
+    stats = t.train_step()  # step 0 includes the R1 term
+    assert t.step == 1 and t.nimg == 4
+    assert {"loss_G", "loss_D", "D_real", "D_fake", "r1"} <= set(stats)
+    assert all(torch.isfinite(torch.tensor(v)) for v in stats.values())
+    for name, before, module in [("G", G0, t.G), ("D", D0, t.D), ("G_ema", E0, t.G_ema)]:
+        after = module.state_dict()
+        changed = [k for k in before if not torch.equal(before[k], after[k])]
+        assert changed, f"{name} did not change"
+    assert not torch.equal(G0["mapping.fcs.0.weight"], t.G.state_dict()["mapping.fcs.0.weight"])
+    assert not torch.equal(G0["synthesis.layers.0.keys"], t.G.state_dict()["synthesis.layers.0.keys"])
+    assert not torch.equal(G0["w_avg"], t.G.state_dict()["w_avg"])
+
+
+def test_checkpoint_resume(tmp_path, shards, small64_json):
+    run = tmp_path / "run"
+    # 2 steps of 4 images, then the checkpoint is written at the end of run()
+    t = Trainer(train_args(run, shards, small64_json, "--limit-images", "16", "--kimg", "0.008"))
+    t.run()
+    assert t.step == 2 and (run / "checkpoint.pt").exists() and (run / "samples" / "000002.png").exists()
+    ck = torch.load(run / "checkpoint.pt", map_location="cpu", weights_only=False)
+    assert ck["step"] == 2 and ck["nimg"] == 8
+
+    u = Trainer(train_args(run, shards, small64_json, "--limit-images", "16", "--kimg", "0.016"))
+    assert u.step == 2 and u.nimg == 8
+    for key, module in [("G", u.G), ("D", u.D), ("G_ema", u.G_ema)]:
+        state = module.state_dict()
+        assert state.keys() == ck[key].keys()
+        for k, v in ck[key].items():
+            assert torch.equal(state[k], v), f"{key}.{k}"
+    assert u.opt_G.state_dict()["state"][0]["step"] == ck["opt_G"]["state"][0]["step"]
+    assert torch.equal(u.data_gen.get_state(), ck["rng"]["data"])
+    u.run()
+    assert u.step == 4 and u.nimg == 16
+    with open(run / "log.csv") as f:
+        steps = [int(r["step"]) for r in csv.DictReader(f)]
+    assert steps == [1, 2, 3, 4]
+    assert torch.load(run / "checkpoint.pt", map_location="cpu", weights_only=False)["step"] == 4
+
+
+def test_resume_refuses_another_architecture(tmp_path, shards, small64_json):
+    run = tmp_path / "run"
+    Trainer(train_args(run, shards, small64_json, "--limit-images", "8", "--kimg", "0.004")).run()
+    other = small64_json.replace('"tokens": 4', '"tokens": 2')
+    with pytest.raises(SystemExit):
+        Trainer(train_args(run, shards, other, "--limit-images", "8"))
+
+
+def test_distributed_two_processes(tmp_path, shards, small64_json):
+    """torchrun with 2 CPU processes (gloo): gradients are synchronised, rank 0
+    writes the checkpoint, and a second invocation resumes it."""
+    run = tmp_path / "ddp"
+    env = {**os.environ, "PYTHONPATH": TRAINING + os.pathsep + os.environ.get("PYTHONPATH", ""),
+           "OMP_NUM_THREADS": "1"}
+    for k in ["WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"]:
+        env.pop(k, None)
+
+    def launch(*extra):
+        cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nnodes", "1", "--nproc_per_node", "2",
+               "-m", "latentscope_train.train", "--run-dir", str(run), "--data", shards, "--config", small64_json,
+               "--batch", "8", "--threads", "1", "--log-every", "1", "--sample-every", "0", "--r1-interval", "2",
+               *extra]
+        p = subprocess.run(cmd, cwd=TRAINING, env=env, capture_output=True, text=True, timeout=240)
+        assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+        return p
+
+    launch("--kimg", "0.016")  # 2 steps of 8 images (4 per process)
+    ck = torch.load(run / "checkpoint.pt", map_location="cpu", weights_only=False)
+    assert ck["step"] == 2 and ck["nimg"] == 16
+    assert (run / "images-cache.npy").exists()  # both ranks built it at once without clobbering each other
+    p = launch("--kimg", "0.032", "--minutes", "10")
+    assert "resumed" in p.stdout
+    ck2 = torch.load(run / "checkpoint.pt", map_location="cpu", weights_only=False)
+    assert ck2["step"] == 4 and ck2["nimg"] == 32
+    assert any(not torch.equal(ck["G"][k], ck2["G"][k]) for k in ck["G"])
+
+
+def test_resume_gives_other_ranks_their_own_streams(tmp_path, shards, small64_json):
+    """Only rank 0's random streams are saved; a resumed rank 1 must not replay them
+    (or every process would draw the same latents and images)."""
+    run = tmp_path / "run"
+    args = train_args(run, shards, small64_json, "--limit-images", "8", "--kimg", "0.004")
+    Trainer(args).run()
+    ck = torch.load(run / "checkpoint.pt", map_location="cpu", weights_only=False)
+    t = Trainer(args)
+    assert torch.equal(t.data_gen.get_state(), ck["rng"]["data"])
+    t.rank = 1
+    t.load(str(run / "checkpoint.pt"))
+    assert t.step == ck["step"]
+    assert not torch.equal(t.data_gen.get_state(), ck["rng"]["data"])
+    assert not torch.equal(torch.get_rng_state(), ck["rng"]["torch"])
+
+
+def test_run_dir_alias():
+    assert parse_args(["--run-dir", "x"]).run == parse_args(["--run", "x"]).run == "x"
