@@ -25,5 +25,6 @@ swift test --skip-build 2>&1 | tee "$log/swift"
 # One closing line for both suites (each run above already failed the script on any failure).
 py=$(grep -Eo '[0-9]+ passed' "$log/pytest" | tail -1 | grep -Eo '[0-9]+' || echo 0)
 sw=$(grep -Eo 'Test run with [0-9]+ tests' "$log/swift" | tail -1 | grep -Eo '[0-9]+' || echo 0)
-skipped=$(grep -Eo '[0-9]+ skipped' "$log/pytest" | tail -1 | grep -Eo '[0-9]+' || echo 0)
-echo "all: $((py + sw)) passed, 0 failed, $skipped skipped"
+pyskip=$(grep -Eo '[0-9]+ skipped' "$log/pytest" | tail -1 | grep -Eo '[0-9]+' || echo 0)
+swskip=$(grep -cE '^. Test .* skipped' "$log/swift" || true)
+echo "all: $((py + sw - swskip)) passed, 0 failed, $((pyskip + swskip)) skipped"
