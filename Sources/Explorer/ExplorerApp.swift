@@ -73,6 +73,9 @@ public final class ExplorerApp {
     public private(set) var lastPayload: ScreenPayload?
     /// Where the picture was last placed.
     public private(set) var placement: PicturePlacement?
+    /// Milliseconds the last picture took to compose (resize, overlay) and to encode for the terminal.
+    public private(set) var lastComposeMilliseconds: Double = 0
+    public private(set) var lastEncodeMilliseconds: Double = 0
 
     private var pictureKey: PictureKey?
     private var picturePayload: ScreenPayload?
@@ -297,9 +300,13 @@ public final class ExplorerApp {
             if let p = Layout.place(image: native, cell: presenter.pixelsPerCell, in: box, sixel: presenter.renderer == .sixel) {
                 let key = PictureKey(frameID: f.id, view: view, attention: attention, placement: p, renderer: presenter.renderer)
                 if key != pictureKey {
+                    let t0 = Self.now()
                     if let image = ViewComposer.compose(f, view: view, attention: attention, size: p.pixelSize) {
+                        let t1 = Self.now()
+                        lastComposeMilliseconds = (t1 - t0) * 1000
                         do {
                             picturePayload = try presenter.payload(for: image)
+                            lastEncodeMilliseconds = (Self.now() - t1) * 1000
                         } catch {
                             picturePayload = nil
                             state.message = StatusMessage("cannot draw the picture: \(error)", isError: true)
@@ -319,6 +326,8 @@ public final class ExplorerApp {
             pictureKey = nil
             needsFullRepaint = true
         }
+        // A frame that cannot be shown now (help covers the face) still counts as handled.
+        if !showPicture, let f = frame, f.id > presentedFrameID { presentedFrameID = f.id }
 
         let canvas = Painter.paint(state, model: model, layout: layout, context: paintContext(layout))
         // Text that changed on the picture's rows may have been drawn over it by curses'

@@ -84,7 +84,8 @@ public enum ExplorerLauncher {
         // Probe before curses takes the terminal (the probe needs the TTY in its normal state).
         let capabilities = TerminalCapabilities.detect(choice: options.renderer)
         let display = DisplaySettings(capabilities: capabilities)
-        if state.message == nil || options.sessionPath != nil && !(state.message?.isError ?? false) {
+        // The first message says how images are drawn and why, unless a session warning needs the line.
+        if !(state.message?.isError ?? false) {
             let notes = capabilities.notes.isEmpty ? "" : "; " + capabilities.notes.joined(separator: "; ")
             let prefix = state.message.map { $0.text + " · " } ?? ""
             state.message = StatusMessage(prefix + "renderer \(display.renderer.rawValue): \(display.reason)\(notes) · ? for help")

@@ -230,13 +230,16 @@ public enum Painter {
         let active = s.recipe.offsets
         let activeRows = active.isEmpty ? 0 : min(active.count + 1, max(0, (r.rows - 3) / 3))
         let listRect = CellRect(row: r.row + 2, col: r.col, rows: r.rows - 2 - activeRows, cols: w)
-        let nameWidth = max(6, min(14, w - 17))
+        // name, method, σ (when there is room), offset: "▸ pca0      pca    σ1.21 +1.50σ".
+        let showSigma = w >= 40
+        let nameWidth = max(6, min(16, w - (showSigma ? 25 : 18)))
         list(&c, count: model.directions.count, selected: s.selectedDirection, in: listRect) { i in
             let di = model.directions[i]
             let total = s.recipe.totalOffset(di.name)
             let mark = i == s.selectedDirection ? "▸ " : "  "
             let amount = active.contains { $0.direction == di.name } ? SigmaFormat.signed(total) : ""
-            let text = mark + di.name.clipped(nameWidth).padded(to: nameWidth) + " " + di.method.clipped(5).padded(to: 5) + " " + amount
+            let sigma = showSigma ? ("σ" + SigmaFormat.plain(di.sigma)).padded(to: 6) + " " : ""
+            let text = mark + di.name.clipped(nameWidth).padded(to: nameWidth) + " " + di.method.clipped(6).padded(to: 6) + " " + sigma + amount
             return (text, i == s.selectedDirection ? .reverse : [])
         }
         if activeRows > 0 {

@@ -22,6 +22,11 @@ public struct TUIBenchmarkResult: Sendable {
     public var resolution: Int
     /// Generator time per frame (median), for comparison with the end-to-end figure.
     public var renderMedian: Double
+    /// Median time to compose the picture (resize, overlay) and to encode it (half blocks or sixel).
+    public var composeMedian: Double
+    public var encodeMedian: Double
+    /// Median bytes sent to the terminal per frame.
+    public var bytesMedian: Double
 
     public var all: [Double] { rows.flatMap(\.samples) }
     public var median: Double { TUIBenchmark.percentile(all, 0.5) }
@@ -53,7 +58,7 @@ public enum TUIBenchmark {
         guard app.waitForFrame(timeout: 60) else { throw BenchmarkError("no frame after pinning a seed") }
 
         var rows: [TUIBenchmarkResult.Row] = []
-        var renderTimes: [Double] = []
+        var renderTimes: [Double] = [], composeTimes: [Double] = [], encodeTimes: [Double] = [], bytes: [Double] = []
         for press in presses {
             app.dispatch(.showPanel(press.panel))
             var samples: [Double] = []
@@ -65,12 +70,16 @@ public enum TUIBenchmark {
                 if i >= 2 {
                     samples.append(ms)
                     if let r = app.frame?.renderMilliseconds { renderTimes.append(r) }
+                    composeTimes.append(app.lastComposeMilliseconds)
+                    encodeTimes.append(app.lastEncodeMilliseconds)
+                    bytes.append(Double(app.lastPayload?.byteCount ?? 0))
                 }
             }
             rows.append(.init(label: press.label, samples: samples))
         }
         return TUIBenchmarkResult(rows: rows, renderer: renderer, size: size, resolution: G.config.resolution,
-                                  renderMedian: percentile(renderTimes, 0.5))
+                                  renderMedian: percentile(renderTimes, 0.5), composeMedian: percentile(composeTimes, 0.5),
+                                  encodeMedian: percentile(encodeTimes, 0.5), bytesMedian: percentile(bytes, 0.5))
     }
 
     /// The `q`-quantile by linear interpolation between order statistics.

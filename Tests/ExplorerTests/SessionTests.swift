@@ -52,7 +52,7 @@ import Testing
         let dir = Fixture.tempDir()
         func load(_ text: String) -> String {
             let path = dir + "/s.json"
-            FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
             do {
                 _ = try SessionStore.load(path: path)
                 return "loaded"
@@ -99,7 +99,7 @@ import Testing
         try SessionStore.save(SessionFile(state: busyState(), model: model), path: path)
         let (loaded, _) = try ExplorerLauncher.initialState(model: model, options: ExplorerOptions(sessionPath: path), rngSeed: 1)
         #expect(loaded.recipe == busyState().recipe && !loaded.history.canUndo)
-        FileManager.default.createFile(atPath: path, contents: Data("garbage".utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data("garbage".utf8))
         #expect(throws: SessionError.self) {
             try ExplorerLauncher.initialState(model: model, options: ExplorerOptions(sessionPath: path), rngSeed: 1)
         }

@@ -22,6 +22,7 @@ func runTUIBench(model: ModelOptions, runs: Int, json: Bool) throws {
         let out: [[String: Any]] = results.map { r in
             ["renderer": r.renderer.rawValue, "terminal": "\(r.size)", "resolution": r.resolution, "threads": blasThreads(),
              "presses": r.all.count, "median_ms": r.median, "p90_ms": r.p90, "render_median_ms": r.renderMedian,
+             "compose_median_ms": r.composeMedian, "encode_median_ms": r.encodeMedian, "bytes_per_frame": r.bytesMedian,
              "keys": r.rows.map { ["key": $0.label, "median_ms": TUIBenchmark.percentile($0.samples, 0.5),
                                     "p90_ms": TUIBenchmark.percentile($0.samples, 0.9)] }]
         }
@@ -34,8 +35,9 @@ func runTUIBench(model: ModelOptions, runs: Int, json: Bool) throws {
     print("latency = key press -> state machine -> background render -> compose -> encode -> screen refresh")
     for r in results {
         print("")
-        print("renderer \(r.renderer.rawValue): median \(String(format: "%.1f", r.median)) ms, p90 \(String(format: "%.1f", r.p90)) ms "
-              + "(generator alone: median \(String(format: "%.1f", r.renderMedian)) ms)")
+        print("renderer \(r.renderer.rawValue): median \(String(format: "%.1f", r.median)) ms, p90 \(String(format: "%.1f", r.p90)) ms")
+        print(String(format: "  of which (medians): generator %.1f ms, compose %.1f ms, encode %.1f ms; %.0f KB per frame",
+                     r.renderMedian, r.composeMedian, r.encodeMedian, r.bytesMedian / 1024))
         for row in r.rows {
             print("  " + row.label.padded(24) + String(format: "median %7.1f ms   p90 %7.1f ms",
                                                          TUIBenchmark.percentile(row.samples, 0.5), TUIBenchmark.percentile(row.samples, 0.9)))

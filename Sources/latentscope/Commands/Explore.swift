@@ -58,12 +58,12 @@ struct Explore: ParsableCommand {
         // beside its UI and export threads, and at batch 1 extra BLAS threads cost more in
         // synchronisation than they add (measured: 11 ms at 1 thread, 17-28 ms at 2 on 64x64).
         setBLASThreads(model.threads ?? 1)
+        // A corrupt session file is reported here, before the screen is taken.
+        _ = try ExplorerLauncher.initialState(model: ModelInfo(config: G.config, directions: directions), options: options, rngSeed: 0)
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             FileHandle.standardError.write(Data("latentscope: \(LaunchError.notATerminal)\n".utf8))
             throw ExitCode(2)
         }
-        // A corrupt session file is reported here, before the screen is taken.
-        _ = try ExplorerLauncher.initialState(model: ModelInfo(config: G.config, directions: directions), options: options, rngSeed: 0)
         for line in try ExplorerLauncher.run(generator: G, directions: directions, options: options) {
             print("latentscope: \(line)")
         }
