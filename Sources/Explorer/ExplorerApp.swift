@@ -87,6 +87,7 @@ public final class ExplorerApp {
     private var lastBusy = false
     private var lastExport: Exporter.Progress?
     private var lastTick: Double = 0
+    private var lastFPS: Int?
     private var presentTimes: [Double] = []
     private var legendCache: (renderer: Renderer, bar: [String], swatches: [[String]])?
 
@@ -183,6 +184,9 @@ public final class ExplorerApp {
         if progress != lastExport { lastExport = progress; dirty = true }
         let busy = scheduler.isBusy
         if busy != lastBusy { lastBusy = busy; dirty = true }
+        // The fps figure fades out once frames stop coming; repaint when the shown number changes.
+        let shownFPS = fps().map { Int($0.rounded()) }
+        if shownFPS != lastFPS { lastFPS = shownFPS; dirty = true }
         if state.animation != nil, !busy, frame?.id == lastSubmittedID {
             let now = Self.now()
             if now - lastTick >= configuration.animationInterval {

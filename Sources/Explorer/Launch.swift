@@ -74,12 +74,16 @@ public enum ExplorerLauncher {
         guard isDir.boolValue else { throw LaunchError.badExportFolder("--export-dir '\(path)' is not a folder") }
     }
 
-    /// Runs the explorer on the terminal. Returns lines to print once the terminal is back.
-    public static func run(generator: Generator, directions: DirectionSet, options: ExplorerOptions) throws -> [String] {
+    /// A seed for the state's random numbers (random seeds, random walks) that differs per run.
+    public static func runSeed() -> UInt64 { UInt64(truncatingIfNeeded: DispatchTime.now().uptimeNanoseconds) }
+
+    /// Runs the explorer on the terminal from `state` (see `initialState`). Returns lines to
+    /// print once the terminal is back.
+    public static func run(generator: Generator, directions: DirectionSet, options: ExplorerOptions, state: ExplorerState) throws -> [String] {
         guard isatty(0) == 1, isatty(1) == 1 else { throw LaunchError.notATerminal }
         try checkExportFolder(options.exportFolder)
         let model = ModelInfo(config: generator.config, directions: directions)
-        var (state, _) = try initialState(model: model, options: options, rngSeed: UInt64(truncatingIfNeeded: DispatchTime.now().uptimeNanoseconds))
+        var state = state
 
         // Probe before curses takes the terminal (the probe needs the TTY in its normal state).
         let capabilities = TerminalCapabilities.detect(choice: options.renderer)

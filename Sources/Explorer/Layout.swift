@@ -22,9 +22,6 @@ public struct CellRect: Sendable, Equatable, CustomStringConvertible {
 
     public var size: TerminalSize { TerminalSize(rows: rows, cols: cols) }
     public var description: String { "\(cols)x\(rows) at (\(col), \(row))" }
-
-    /// Whether `row` is one of this rectangle's rows.
-    public func sharesRows(with row: Int) -> Bool { row >= self.row && row < self.row + rows }
 }
 
 /// A picture placed in a box: its size in pixels and the cell where its top-left corner goes.

@@ -17,7 +17,7 @@ struct Bench: ParsableCommand {
     var torch: String = "auto"
     @Flag(name: .long, help: "Print the results as JSON.")
     var json = false
-    @Flag(name: .long, help: "Measure the explorer instead: key press to frame on screen, median and p90 (no terminal needed).")
+    @Flag(name: .long, help: "Measure the explorer instead: key press to frame on screen, median and p90, --runs presses per key (no terminal needed).")
     var tui = false
 
     func validate() throws {

@@ -15,7 +15,8 @@ struct Explore: ParsableCommand {
         discussion: """
             Needs a terminal. Images are drawn with sixel where the terminal has it, else with \
             Unicode half blocks in 24-bit or 256 colours, or ASCII. Press ? inside for every key \
-            and command; see docs/explorer.md.
+            and command; see docs/explorer.md. The explorer renders with one BLAS thread unless \
+            --threads is given.
             """)
 
     @OptionGroup var model: ModelOptions
@@ -59,12 +60,13 @@ struct Explore: ParsableCommand {
         // synchronisation than they add (measured: 11 ms at 1 thread, 17-28 ms at 2 on 64x64).
         setBLASThreads(model.threads ?? 1)
         // A corrupt session file is reported here, before the screen is taken.
-        _ = try ExplorerLauncher.initialState(model: ModelInfo(config: G.config, directions: directions), options: options, rngSeed: 0)
+        let (state, _) = try ExplorerLauncher.initialState(model: ModelInfo(config: G.config, directions: directions), options: options,
+                                                           rngSeed: ExplorerLauncher.runSeed())
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             FileHandle.standardError.write(Data("latentscope: \(LaunchError.notATerminal)\n".utf8))
             throw ExitCode(2)
         }
-        for line in try ExplorerLauncher.run(generator: G, directions: directions, options: options) {
+        for line in try ExplorerLauncher.run(generator: G, directions: directions, options: options, state: state) {
             print("latentscope: \(line)")
         }
     }
