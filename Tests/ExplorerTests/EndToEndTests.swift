@@ -58,7 +58,14 @@ final class TmuxSession {
         try tmux(["-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "40", "-s", "t", "sh " + script], capture: false)
     }
 
-    deinit { _ = try? tmux(["kill-server"], capture: false) }
+    deinit { close() }
+
+    /// Ends the session and the server. kill-session first: tmux 3.3a's kill-server alone was
+    /// seen to leave the server running when its pane's program had already quit.
+    func close() {
+        _ = try? tmux(["kill-session", "-t", "t"], capture: false)
+        _ = try? tmux(["kill-server"], capture: false)
+    }
 
     /// Runs tmux and returns what it printed. posix_spawn and waitpid, not Foundation's Process:
     /// Process waits for a descriptor that the forked tmux server inherits and keeps open,
@@ -147,6 +154,7 @@ final class TmuxSession {
     func walkMixInspectExportSaveAndQuit() throws {
         let dir = Fixture.tempDir()
         let t = try TmuxSession(script: try script(in: dir, args: "--renderer blocks --export-dir '\(dir)' --session '\(dir)/s.json'"))
+        defer { t.close() }
 
         // Start: status line, panel, half-block face, renderer reason (forced, inside tmux).
         try #require(t.waitFor("seed 0"))
@@ -224,6 +232,7 @@ final class TmuxSession {
 
         // `latentscope --session FILE`: Explore is the default subcommand.
         let t = try TmuxSession(script: try script(in: dir, args: "--renderer ascii --session '\(dir)/s.json'"))
+        defer { t.close() }
         try #require(t.waitFor("seed 77"))
         #expect(t.screen.contains("ψ 0.60"))
         #expect(t.screen.contains("kept"))
@@ -255,6 +264,7 @@ final class TmuxSession {
             """
         try text.write(toFile: dir + "/run.sh", atomically: true, encoding: .utf8)
         let t = try TmuxSession(script: dir + "/run.sh")
+        defer { t.close() }
         let exit = waitForFile(dir + "/exit.txt")
         #expect(exit?.trimmingCharacters(in: .whitespacesAndNewlines) == "EXIT=1")
         #expect(t.waitFor("generator.safetensors"))
