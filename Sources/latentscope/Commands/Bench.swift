@@ -17,12 +17,15 @@ struct Bench: ParsableCommand {
     var torch: String = "auto"
     @Flag(name: .long, help: "Print the results as JSON.")
     var json = false
+    @Flag(name: .long, help: "Measure the explorer instead: key press to frame on screen, median and p90, --runs presses per key (no terminal needed).")
+    var tui = false
 
     func validate() throws {
         guard runs >= 3 && runs <= 1000 else { throw ValidationError("--runs must be between 3 and 1000") }
     }
 
     func run() throws {
+        if tui { try runTUIBench(model: model, runs: runs, json: json); return }
         let G = try model.load()
         let threads = blasThreads()
         let c = G.config

@@ -1,0 +1,69 @@
+// DirectionEdits: moving a recipe along directions. An edit is keyed by
+// (direction, layers, tokens): stepping the same direction over the same layers
+// accumulates in one offset, a different layer range makes a separate one, so
+// "pose on layers 0-4" and "colour on 10-13" can both be active and shown.
+
+import Engine
+
+extension Recipe {
+    /// The largest offset, in σ, an edit may reach (GANSpace's sliders stop at ±10 σ; twice that leaves room).
+    public static let maxOffset: Float = 20
+
+    /// The offset along `direction` over exactly these layers and tokens (0 when none).
+    public func offset(_ direction: String, layers: ClosedRange<Int>?, tokens: [Int]?) -> Float {
+        offsets.first { $0.direction == direction && $0.layers == layers && $0.tokens == tokens }?.amount ?? 0
+    }
+
+    /// The sum of every offset along `direction`, whatever its layers and tokens.
+    public func totalOffset(_ direction: String) -> Float {
+        offsets.filter { $0.direction == direction }.reduce(0) { $0 + $1.amount }
+    }
+
+    /// Sets the offset along `direction` over these layers and tokens, clamped to ±maxOffset and
+    /// rounded to 1/10000 σ (so +0.1 ten times is exactly 1); an offset of 0 is removed.
+    public mutating func setOffset(_ direction: String, amount: Float, layers: ClosedRange<Int>?, tokens: [Int]?) {
+        let a = (min(max(amount, -Self.maxOffset), Self.maxOffset) * 10000).rounded() / 10000
+        if let i = offsets.firstIndex(where: { $0.direction == direction && $0.layers == layers && $0.tokens == tokens }) {
+            if a == 0 { offsets.remove(at: i) } else { offsets[i].amount = a }
+        } else if a != 0 {
+            offsets.append(DirectionOffset(direction: direction, amount: a, layers: layers, tokens: tokens))
+        }
+    }
+
+    /// Adds `delta` σ along `direction` over these layers and tokens.
+    public mutating func addOffset(_ direction: String, delta: Float, layers: ClosedRange<Int>?, tokens: [Int]?) {
+        setOffset(direction, amount: offset(direction, layers: layers, tokens: tokens) + delta, layers: layers, tokens: tokens)
+    }
+
+    /// Removes every offset along `direction`.
+    public mutating func resetOffsets(_ direction: String) {
+        offsets.removeAll { $0.direction == direction }
+    }
+}
+
+extension DirectionOffset {
+    /// "+1.50σ" with " L0-4" and " t1,2" when the edit is restricted.
+    public var label: String {
+        var s = SigmaFormat.signed(amount)
+        if let l = layers { s += " L\(l.lowerBound)-\(l.upperBound)" }
+        if let t = tokens { s += " t" + t.map(String.init).joined(separator: ",") }
+        return s
+    }
+}
+
+/// How σ amounts read on screen.
+public enum SigmaFormat {
+    /// "+1.50σ", "-0.25σ", "0σ".
+    public static func signed(_ a: Float) -> String {
+        if a == 0 { return "0σ" }
+        let hundredths = Int((abs(a) * 100).rounded())
+        let text = "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
+        return (a < 0 ? "-" : "+") + text + "σ"
+    }
+
+    /// "0.50" style fixed two decimals without a sign.
+    public static func plain(_ a: Float) -> String {
+        let hundredths = Int((abs(a) * 100).rounded())
+        return (a < 0 && hundredths > 0 ? "-" : "") + "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
+    }
+}

@@ -1,0 +1,396 @@
+// ExplorerApp: the event loop. Keys become actions through KeyMap, the reducer
+// changes the state, and `pump` does the rest without ever blocking on the
+// generator: submit the state's render request when it changed, take finished
+// frames, advance animations, collect export results, and repaint. The terminal
+// is only touched through a ScreenDriver, so the same loop runs on a
+// RecordingScreen in tests and in `bench --tui`.
+
+import Engine
+import Foundation
+import Imaging
+import Terminal
+
+/// How pictures reach the terminal, and why.
+public struct DisplaySettings: Sendable, Equatable {
+    public var renderer: Renderer
+    /// Why this renderer: the detection reason or "forced by --renderer", with tmux noted.
+    public var reason: String
+    /// Colour depth for text cells.
+    public var colorLevel: ColorLevel
+    /// One cell in pixels (sixel sizing).
+    public var cellSize: PixelSize
+
+    public init(renderer: Renderer, reason: String, colorLevel: ColorLevel = .truecolor, cellSize: PixelSize = .defaultCell) {
+        self.renderer = renderer
+        self.reason = reason
+        self.colorLevel = colorLevel
+        self.cellSize = cellSize
+    }
+
+    /// From detected capabilities; says so when running inside tmux or GNU screen.
+    public init(capabilities c: TerminalCapabilities) {
+        var reason = c.reason
+        if let m = c.multiplexer, !reason.contains("tmux"), !reason.contains("screen") { reason += "; inside \(m)" }
+        self.init(renderer: c.renderer, reason: reason, colorLevel: c.colorLevel, cellSize: c.cellSize)
+    }
+}
+
+/// Settings of one explorer run.
+public struct ExplorerConfiguration: Sendable {
+    /// Where auto-named exports go.
+    public var exportFolder: String
+    /// Side of the face (or overlay) picture `e` writes, in pixels.
+    public var exportSize: Int
+    /// Animation frames are at least this far apart (seconds).
+    public var animationInterval: Double
+
+    public init(exportFolder: String = ".", exportSize: Int = 256, animationInterval: Double = 1.0 / 30) {
+        self.exportFolder = exportFolder
+        self.exportSize = exportSize
+        self.animationInterval = animationInterval
+    }
+}
+
+/// The explorer: state machine, background renderer and exporter, and the screen.
+public final class ExplorerApp {
+    public let model: ModelInfo
+    public private(set) var state: ExplorerState
+    public let screen: ScreenDriver
+    public let scheduler: RenderScheduler
+    public let exporter: Exporter
+    public private(set) var display: DisplaySettings
+    let presenter: ImagePresenter
+    let configuration: ExplorerConfiguration
+
+    /// The newest frame received (shown until a newer one is ready).
+    public private(set) var frame: FrameResult?
+    private var lastRequest: RenderRequest?
+    /// Id of the last render request submitted.
+    public private(set) var lastSubmittedID = 0
+    /// Id of the frame whose picture was last sent to the screen.
+    public private(set) var presentedFrameID = 0
+    /// The payload last sent, for tests and the benchmark.
+    public private(set) var lastPayload: ScreenPayload?
+    /// Where the picture was last placed.
+    public private(set) var placement: PicturePlacement?
+    /// Milliseconds the last picture took to compose (resize, overlay) and to encode for the terminal.
+    public private(set) var lastComposeMilliseconds: Double = 0
+    public private(set) var lastEncodeMilliseconds: Double = 0
+
+    private var pictureKey: PictureKey?
+    private var picturePayload: ScreenPayload?
+    private var previousBand: [TextOp]?
+    private var previousCells: [CellsOp] = []
+    private var needsFullRepaint = true
+    private var dirty = true
+    private var wasTooSmall = false
+    private var lastBusy = false
+    private var lastExport: Exporter.Progress?
+    private var lastTick: Double = 0
+    private var lastFPS: Int?
+    private var presentTimes: [Double] = []
+    private var legendCache: (renderer: Renderer, bar: [String], swatches: [[String]])?
+
+    /// What the picture on screen depends on: a change means composing and encoding it again.
+    private struct PictureKey: Equatable {
+        var frameID: Int
+        var view: ViewMode
+        var attention: AttentionSelection
+        var placement: PicturePlacement
+        var renderer: Renderer
+    }
+
+    public init(screen: ScreenDriver, generator: Generator, directions: DirectionSet, display: DisplaySettings,
+                configuration: ExplorerConfiguration = ExplorerConfiguration(), state: ExplorerState? = nil) {
+        let info = ModelInfo(config: generator.config, directions: directions)
+        self.model = info
+        self.screen = screen
+        self.display = display
+        self.configuration = configuration
+        self.state = state ?? ExplorerState(model: info)
+        presenter = ImagePresenter(renderer: display.renderer, colorLevel: display.colorLevel, cellSize: display.cellSize)
+        scheduler = RenderScheduler(weights: generator.weights, directory: generator.directory, directions: directions)
+        exporter = Exporter(weights: generator.weights, directory: generator.directory, directions: directions,
+                            folder: configuration.exportFolder)
+    }
+
+    // MARK: - Loop
+
+    /// Runs until the user quits; finishes running exports before returning.
+    public func run() {
+        dirty = true
+        while !state.quit {
+            pump()
+            let busy = scheduler.isBusy || exporter.pendingCount > 0 || state.animation != nil
+            let key = screen.readKey(timeoutMilliseconds: busy ? 8 : 250)
+            if key == .none { continue }
+            handle(key)
+            // Take every key already typed before rendering: a burst renders only its last state.
+            for _ in 0..<64 {
+                let next = screen.readKey(timeoutMilliseconds: 0)
+                if next == .none { break }
+                handle(next)
+                if state.quit { break }
+            }
+        }
+        if exporter.pendingCount > 0 {
+            state.message = StatusMessage("finishing \(exporter.pendingCount) export(s)…")
+            dirty = true
+            draw()
+            exporter.waitUntilIdle(timeout: 600)
+        }
+        shutdown()
+    }
+
+    /// Stops the background threads.
+    public func shutdown() {
+        scheduler.shutdown()
+        exporter.shutdown()
+    }
+
+    /// One key press.
+    public func handle(_ key: Key) {
+        if key == .resize {
+            needsFullRepaint = true
+            dirty = true
+            return
+        }
+        // Below the minimum size only quitting makes sense (nothing else is visible).
+        if Layout(size: screen.size) == nil {
+            if key == .char("q") { dispatch(.quit) }
+            return
+        }
+        if let action = KeyMap.action(for: key, in: state) { dispatch(action) }
+    }
+
+    /// Applies an action and carries out its effects.
+    public func dispatch(_ action: Action) {
+        let effects = Reducer.reduce(&state, action, model: model)
+        dirty = true
+        for e in effects { perform(e) }
+    }
+
+    /// Everything that is not a key: render requests, finished frames, animation, exports, repaint.
+    public func pump() {
+        submitIfChanged()
+        if let r = scheduler.take() { accept(r) }
+        for event in exporter.takeEvents() {
+            switch event {
+            case .finished(let path, let w, let h): dispatch(.exportFinished(path: path, width: w, height: h))
+            case .failed(let e): dispatch(.exportFailed(e))
+            }
+        }
+        let progress = exporter.progress
+        if progress != lastExport { lastExport = progress; dirty = true }
+        let busy = scheduler.isBusy
+        if busy != lastBusy { lastBusy = busy; dirty = true }
+        // The fps figure fades out once frames stop coming; repaint when the shown number changes.
+        let shownFPS = fps().map { Int($0.rounded()) }
+        if shownFPS != lastFPS { lastFPS = shownFPS; dirty = true }
+        if state.animation != nil, !busy, frame?.id == lastSubmittedID {
+            let now = Self.now()
+            if now - lastTick >= configuration.animationInterval {
+                lastTick = now
+                dispatch(.tick)
+                submitIfChanged()
+            }
+        }
+        if dirty { draw() }
+    }
+
+    /// Blocks up to `timeout` seconds for the frame of the latest request, then shows it.
+    /// True when it is on screen (used by the benchmark and tests).
+    @discardableResult
+    public func waitForFrame(timeout: Double) -> Bool {
+        pump()
+        let deadline = Self.now() + timeout
+        while presentedFrameID < lastSubmittedID {
+            let left = deadline - Self.now()
+            if left <= 0 { return false }
+            if let r = scheduler.wait(timeout: left) { accept(r) }
+            pump()
+        }
+        return true
+    }
+
+    private func submitIfChanged() {
+        let request = state.renderRequest(model)
+        guard request != lastRequest else { return }
+        lastRequest = request
+        lastSubmittedID = scheduler.submit(request)
+        dirty = true
+    }
+
+    /// Takes a finished frame (newer than the one shown) for the next repaint.
+    func accept(_ r: FrameResult) {
+        guard r.id > (frame?.id ?? 0) else { return }
+        if let e = r.error {
+            dispatch(.notify(e, isError: true))
+            // Nothing newer will come for this request: count it as presented so waits end.
+            presentedFrameID = max(presentedFrameID, r.id)
+            return
+        }
+        frame = r
+        dirty = true
+    }
+
+    private func perform(_ effect: Effect) {
+        switch effect {
+        case .export(let job):
+            if case .view = job {
+                guard let f = frame, let picture = ViewComposer.exportPicture(
+                    f, view: state.effectiveView(model), attention: state.effectiveAttention(model), exportSize: configuration.exportSize)
+                else {
+                    dispatch(.exportFailed("nothing on screen to export yet"))
+                    return
+                }
+                exporter.enqueue(job, image: picture)
+            } else {
+                exporter.enqueue(job)
+            }
+        case .saveSession(let path):
+            do {
+                try SessionStore.save(SessionFile(state: state, model: model), path: path)
+                dispatch(.sessionSaved(path))
+            } catch {
+                dispatch(.sessionFailed("\(error)"))
+            }
+        case .loadSession(let path):
+            do {
+                let (file, warnings) = SessionStore.validated(try SessionStore.load(path: path), for: model)
+                dispatch(.sessionLoaded(file, path: path, warnings: warnings))
+            } catch {
+                dispatch(.sessionFailed("\(error)"))
+            }
+        case .setRenderer(let r):
+            presenter.setRenderer(r)
+            display.renderer = r
+            display.reason = "switched with :renderer"
+            needsFullRepaint = true
+        case .redraw:
+            needsFullRepaint = true
+        case .quit:
+            break
+        }
+    }
+
+    // MARK: - Drawing
+
+    /// Paints the text layer and, when needed, sends the picture again.
+    func draw() {
+        dirty = false
+        let size = screen.size
+        guard let layout = Layout(size: size) else {
+            screen.clear()
+            Painter.tooSmall(size).replay(on: screen)
+            if !wasTooSmall { screen.invalidate() }
+            screen.refresh()
+            wasTooSmall = true
+            placement = nil
+            return
+        }
+        if wasTooSmall {
+            wasTooSmall = false
+            needsFullRepaint = true
+        }
+
+        // The picture: composed and encoded only when something it depends on changed.
+        var showPicture = false
+        var pictureChanged = false
+        let view = state.effectiveView(model)
+        let attention = state.effectiveAttention(model)
+        if !isHelpOpen, let f = frame, let native = ViewComposer.nativeSize(f) {
+            let box = view == .sheet ? layout.body : layout.face
+            if let p = Layout.place(image: native, cell: presenter.pixelsPerCell, in: box, sixel: presenter.renderer == .sixel) {
+                let key = PictureKey(frameID: f.id, view: view, attention: attention, placement: p, renderer: presenter.renderer)
+                if key != pictureKey {
+                    let t0 = Self.now()
+                    if let image = ViewComposer.compose(f, view: view, attention: attention, size: p.pixelSize) {
+                        let t1 = Self.now()
+                        lastComposeMilliseconds = (t1 - t0) * 1000
+                        do {
+                            picturePayload = try presenter.payload(for: image)
+                            lastEncodeMilliseconds = (Self.now() - t1) * 1000
+                        } catch {
+                            picturePayload = nil
+                            state.message = StatusMessage("cannot draw the picture: \(error)", isError: true)
+                        }
+                    }
+                    // A picture that moved or shrank leaves pixels behind: repaint everything.
+                    if let old = placement, old != p { needsFullRepaint = true }
+                    pictureKey = key
+                    pictureChanged = true
+                }
+                placement = p
+                showPicture = picturePayload != nil
+            }
+        }
+        if !showPicture, pictureKey != nil {
+            // The picture is gone (help is open, or nothing to show): clear it away.
+            pictureKey = nil
+            needsFullRepaint = true
+        }
+        // A frame that cannot be shown now (help covers the face) still counts as handled.
+        if !showPicture, let f = frame, f.id > presentedFrameID { presentedFrameID = f.id }
+
+        let canvas = Painter.paint(state, model: model, layout: layout, context: paintContext(layout))
+        // Text that changed on the picture's rows may have been drawn over it by curses'
+        // cursor optimisation, so the picture goes again; the same for legends.
+        let band = placement.map { p in canvas.ops(onRows: p.row..<(p.row + p.cells.rows)) }
+        let bandChanged = band != previousBand
+        previousBand = band
+
+        screen.clear()
+        canvas.replay(on: screen)
+        if needsFullRepaint {
+            screen.invalidate()
+        }
+        let sendRaw = needsFullRepaint || pictureChanged || bandChanged || canvas.cells != previousCells
+        needsFullRepaint = false
+        if sendRaw {
+            if showPicture, let payload = picturePayload, let p = placement {
+                ImagePresenter.draw(payload, on: screen, row: p.row, col: p.col)
+                lastPayload = payload
+                if let f = frame, f.id > presentedFrameID {
+                    presentedFrameID = f.id
+                    recordPresentation()
+                }
+            }
+            for cells in canvas.cells { screen.drawCells(cells.lines, row: cells.row, col: cells.col) }
+            previousCells = canvas.cells
+        }
+        screen.refresh()
+    }
+
+    private var isHelpOpen: Bool {
+        if case .help = state.overlay { return true }
+        return false
+    }
+
+    private func paintContext(_ layout: Layout) -> PaintContext {
+        if legendCache?.renderer != presenter.renderer {
+            legendCache = (presenter.renderer, presenter.legendCells(LegendImages.colormapBar()),
+                           (0..<model.tokens).map { presenter.legendCells(LegendImages.swatch($0)) })
+        }
+        let ms = frame?.renderMilliseconds
+        return PaintContext(renderer: display.renderer.rawValue, rendererReason: display.reason, frameMilliseconds: ms,
+                            fps: fps(), busy: lastBusy, export: lastExport, queuedExports: exporter.pendingCount,
+                            attention: frame?.attention, colormapBar: legendCache?.bar, tokenSwatches: legendCache?.swatches ?? [])
+    }
+
+    private func recordPresentation() {
+        let now = Self.now()
+        presentTimes.append(now)
+        presentTimes.removeAll { now - $0 > 2 }
+    }
+
+    /// New frames per second over the last two seconds; nil when nothing moved lately.
+    private func fps() -> Double? {
+        let now = Self.now()
+        let recent = presentTimes.filter { now - $0 <= 2 }
+        guard recent.count >= 2, let first = recent.first, let last = recent.last, last > first else { return nil }
+        return Double(recent.count - 1) / max(last - first, 0.001)
+    }
+
+    static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+}

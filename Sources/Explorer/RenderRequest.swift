@@ -1,0 +1,68 @@
+// RenderRequest: what the generator must produce for a state, derived from the
+// state alone, so "key -> state -> render request" is testable and the app only
+// submits when the request really changed. FrameResult is what comes back.
+
+import Engine
+import Imaging
+
+/// One unit of generator work.
+public struct RenderRequest: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// The face, plus the attention maps of one layer when an overlay needs them.
+        case face(attentionLayer: Int?)
+        /// The attention sheet of a layer: every head (and the mean) x every token, `cell` pixels a cell.
+        case sheet(layer: Int, cell: Int)
+    }
+
+    public var recipe: Recipe
+    public var kind: Kind
+
+    public init(recipe: Recipe, kind: Kind) {
+        self.recipe = recipe
+        self.kind = kind
+    }
+}
+
+extension ExplorerState {
+    /// What the screen needs rendered for this state.
+    public func renderRequest(_ model: ModelInfo) -> RenderRequest {
+        let view = effectiveView(model)
+        let layer = effectiveAttention(model).layer
+        switch view {
+        case .sheet:
+            return RenderRequest(recipe: recipe, kind: .sheet(layer: layer, cell: max(32, model.resolution)))
+        case .heatmap, .owner:
+            return RenderRequest(recipe: recipe, kind: .face(attentionLayer: layer))
+        case .face:
+            return RenderRequest(recipe: recipe, kind: .face(attentionLayer: nil))
+        }
+    }
+}
+
+/// A finished render.
+public struct FrameResult: Sendable {
+    /// Increases with every submitted request: a larger id is a newer state.
+    public let id: Int
+    public let request: RenderRequest
+    /// The face at the model's resolution (face requests).
+    public let face: RGBImage?
+    /// The requested layer's attention (face requests with an attention layer).
+    public let attention: AttentionMap?
+    /// The attention sheet (sheet requests).
+    public let sheet: RGBImage?
+    /// Time spent in the generator (and sheet composition), in milliseconds.
+    public let renderMilliseconds: Double
+    /// Why the render failed (e.g. a direction the model does not have), if it did.
+    public let error: String?
+
+    public init(id: Int, request: RenderRequest, face: RGBImage?, attention: AttentionMap?, sheet: RGBImage?,
+                renderMilliseconds: Double, error: String?) {
+        self.id = id
+        self.request = request
+        self.face = face
+        self.attention = attention
+        self.sheet = sheet
+        self.renderMilliseconds = renderMilliseconds
+        self.error = error
+    }
+}

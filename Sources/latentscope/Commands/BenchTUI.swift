@@ -1,0 +1,46 @@
+// BenchTUI.swift: `latentscope bench --tui`: the explorer's key press -> frame
+// latency, driven through its real state machine and render pipeline on an
+// in-memory screen, for the half-block and sixel renderers.
+
+import Engine
+import Explorer
+import Foundation
+import Terminal
+
+/// Runs the explorer latency benchmark and prints median and p90 per renderer.
+func runTUIBench(model: ModelOptions, runs: Int, json: Bool) throws {
+    let G = try model.load()
+    let directions = try model.directions(for: G)
+    // As in the explorer: one BLAS thread unless --threads is given.
+    setBLASThreads(model.threads ?? 1)
+    let size = TerminalSize(rows: 40, cols: 120)
+    var results: [TUIBenchmarkResult] = []
+    for renderer in [Renderer.blocks, .sixel] {
+        results.append(try TUIBenchmark.run(generator: G, directions: directions, renderer: renderer, size: size, count: runs))
+    }
+    if json {
+        let out: [[String: Any]] = results.map { r in
+            ["renderer": r.renderer.rawValue, "terminal": "\(r.size)", "resolution": r.resolution, "threads": blasThreads(),
+             "presses": r.all.count, "median_ms": r.median, "p90_ms": r.p90, "render_median_ms": r.renderMedian,
+             "compose_median_ms": r.composeMedian, "encode_median_ms": r.encodeMedian, "bytes_per_frame": r.bytesMedian,
+             "keys": r.rows.map { ["key": $0.label, "median_ms": TUIBenchmark.percentile($0.samples, 0.5),
+                                    "p90_ms": TUIBenchmark.percentile($0.samples, 0.9)] }]
+        }
+        let data = try JSONSerialization.data(withJSONObject: ["model": G.config.name, "results": out], options: [.prettyPrinted, .sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
+        return
+    }
+    print("model \(G.config.name) (\(G.config.resolution)x\(G.config.resolution)), \(blasThreads()) thread(s), "
+          + "terminal \(size) cells, \(runs) presses per key after 2 warm-up presses")
+    print("latency = key press -> state machine -> background render -> compose -> encode -> screen refresh")
+    for r in results {
+        print("")
+        print("renderer \(r.renderer.rawValue): median \(String(format: "%.1f", r.median)) ms, p90 \(String(format: "%.1f", r.p90)) ms")
+        print(String(format: "  of which (medians): generator %.1f ms, compose %.1f ms, encode %.1f ms; %.0f KB per frame",
+                     r.renderMedian, r.composeMedian, r.encodeMedian, r.bytesMedian / 1024))
+        for row in r.rows {
+            print("  " + row.label.padded(24) + String(format: "median %7.1f ms   p90 %7.1f ms",
+                                                         TUIBenchmark.percentile(row.samples, 0.5), TUIBenchmark.percentile(row.samples, 0.9)))
+        }
+    }
+}
