@@ -9,13 +9,15 @@
 //   (r cos 2πu2, r sin 2πu2), then rounded to Float.
 //
 // Streams: 0 = z (tokens x zDim, token-major), 1 = noise of the noise layers in
-// layer order (res x res each, row-major).
+// layer order (res x res each, row-major), 2 = the explorer's random choices.
 
 import Foundation
 
 /// SplitMix64 with a stream selector.
-public struct SeedRandom: Sendable {
-    public enum Stream: UInt64, Sendable { case z = 0, noise = 1 }
+public struct SeedRandom: Sendable, Equatable, RandomNumberGenerator {
+    /// z and noise are the documented streams; `choices` serves the explorer's own
+    /// random picks (new seeds, random walks), so they never alias a latent.
+    public enum Stream: UInt64, Sendable { case z = 0, noise = 1, choices = 2 }
 
     private var state: UInt64
 
@@ -34,6 +36,12 @@ public struct SeedRandom: Sendable {
     /// Uniform in [0, 1) with 53 random bits.
     public mutating func uniform() -> Double {
         Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
+    }
+
+    /// One standard normal (the pair's second value is not kept).
+    public mutating func normal() -> Float {
+        let u1 = uniform(), u2 = uniform()
+        return Float((-2.0 * Foundation.log(1.0 - u1)).squareRoot() * Foundation.cos(2.0 * Double.pi * u2))
     }
 
     /// `count` standard normals.

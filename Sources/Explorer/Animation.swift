@@ -14,7 +14,7 @@ enum AnimationStep {
     static let walkLimit: Float = 4
 
     /// Advances `animation` by one tick and returns the recipe to show.
-    static func advance(_ animation: inout Animation, state: ExplorerState, model: ModelInfo, rng: inout SplitMix) -> Recipe {
+    static func advance(_ animation: inout Animation, state: ExplorerState, model: ModelInfo, rng: inout SeedRandom) -> Recipe {
         animation.ticks += 1
         var r = animation.base
         switch animation.kind {

@@ -9,7 +9,6 @@
 //   DirectionEdits.swift     direction offsets on a recipe, in σ units
 //   Animation.swift          continuous walks (back-and-forth, random walk)
 //   History.swift            the undo/redo stack of recipes
-//   SplitMix.swift           the seeded random numbers the state machine uses
 //   KeyMap.swift             Key -> Action, per panel
 //   CommandParser.swift      the `:` command line -> actions
 //   HelpText.swift           every key and command, for the `?` screen

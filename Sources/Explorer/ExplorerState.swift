@@ -196,13 +196,13 @@ public struct ExplorerState: Sendable, Equatable {
 
     public var animation: Animation?
     /// Draws random seeds and random-walk steps.
-    public var rng: SplitMix
+    public var rng: SeedRandom
 
     /// A fresh state for a model: `seed`, ψ 1, the attention inspector on a middle layer.
     public init(model: ModelInfo, seed: UInt64 = 0, rngSeed: UInt64 = 0x5EED) {
         recipe = Recipe(seed: seed)
         attention = AttentionSelection(layer: model.numLayers / 2, head: nil, token: 0)
-        rng = SplitMix(seed: rngSeed)
+        rng = SeedRandom(seed: rngSeed, stream: .choices)
     }
 
     // MARK: Derived
