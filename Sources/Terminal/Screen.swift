@@ -103,6 +103,7 @@ public final class Screen: ScreenDriver {
 
         if haveTermios {
             TerminalRestore.arm(termios: saved, sequence: Self.restoreSequence(), input: 0, output: 1)
+            ResumeSignal.arm()
         }
         TerminalRestore.onExit {
             if cursesActive {
@@ -119,6 +120,7 @@ public final class Screen: ScreenDriver {
         isActive = false
         pending.removeAll()
         TerminalRestore.disarm()
+        ResumeSignal.disarm()
         _ = curs_set(1)
         _ = endwin()
         if let screen { delscreen(screen) }
@@ -191,6 +193,12 @@ public final class Screen: ScreenDriver {
 
     public func readKey(timeoutMilliseconds: Int) -> Key {
         guard isActive else { return .none }
+        // Back from Ctrl-Z: curses restores its own text, but images written around it are
+        // gone, so report it like a resize (a full repaint).
+        if ResumeSignal.takeResumed() {
+            _ = clearok(ls_curscr(), true)
+            return .resize
+        }
         let window = ls_stdscr()
         wtimeout(window, Int32(clamping: max(-1, timeoutMilliseconds)))
         var value: wint_t = 0
