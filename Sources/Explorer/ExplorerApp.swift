@@ -30,6 +30,8 @@ public struct DisplaySettings: Sendable, Equatable {
     /// From detected capabilities; says so when running inside tmux or GNU screen.
     public init(capabilities c: TerminalCapabilities) {
         var reason = c.reason
+        // Detection reasons start with the renderer's name, which the status line shows already.
+        if reason.hasPrefix(c.renderer.rawValue + ": ") { reason.removeFirst(c.renderer.rawValue.count + 2) }
         if let m = c.multiplexer, !reason.contains("tmux"), !reason.contains("screen") { reason += "; inside \(m)" }
         self.init(renderer: c.renderer, reason: reason, colorLevel: c.colorLevel, cellSize: c.cellSize)
     }
