@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Recomputes every direction shipped with a model, and the figures and numbers
-# of docs/directions.md; run it whenever the model is re-exported.
+# of docs/directions.md (its results section is rewritten from the new numbers
+# by latentscope_train.directions_doc); run it whenever the model is re-exported.
 #
 #   scripts/make-directions.sh MODEL_DIR DATA_DIR
 #
@@ -11,14 +12,15 @@
 #              classifier learns from; the classifier is cached under
 #              ~/.cache/latentscope and reused while data and settings match
 #
-# Environment: FIGURES (default docs/figures) for the PNGs and the report JSON,
-# PYTHON (default .venv/bin/python, else python3), SAMPLES (generated faces
-# labelled for the attribute boundaries, default 6000), SEED (the face of the
-# sweep sheets, default 7). Takes about 4 minutes on two CPU cores, 4 more the
-# first time, to train the classifier.
+# Environment: FIGURES (default docs/figures) for the PNGs and the report JSON
+# (docs/directions.md is rewritten only when it is docs/figures), PYTHON
+# (default .venv/bin/python, else python3), SAMPLES (generated faces labelled
+# for the attribute boundaries, default 6000), SEED (the face of the sweep
+# sheets, default 7). Takes about 4 minutes on two CPU cores, 4 more the first
+# time, to train the classifier.
 set -euo pipefail
 if [ $# -ne 2 ]; then
-    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 fi
 MODEL=$(cd "$1" && pwd)
@@ -61,3 +63,10 @@ nice "$BIN" directions sheet --model "$MODEL" --seed "$SEED" --method sefa --nam
     || nice "$BIN" directions sheet --model "$MODEL" --seed "$SEED" --method sefa --count 6 --steps 7 --size 64 -q -o "$FIGURES/sefa-sweep.png"
 nice "$BIN" directions list --model "$MODEL" > "$FIGURES/directions-list.txt"
 echo "wrote $MODEL/directions and $FIGURES" >&2
+
+echo "== docs/directions.md" >&2
+if [ "$FIGURES" = "$ROOT/docs/figures" ]; then
+    (cd training && "$PYTHON" -m latentscope_train.directions_doc --figures "$FIGURES" --doc "$ROOT/docs/directions.md" --model "$MODEL")
+else
+    echo "FIGURES is not docs/figures: docs/directions.md left as it is" >&2
+fi

@@ -39,7 +39,7 @@ def sweep(G, net, direction: np.ndarray, sigma: float, seeds: np.ndarray, offset
         off = np.tile((a * sigma * direction)[None, :], (len(seeds), 1))
         _, imgs = attributes.generate(G, seeds, batch=batch, offsets=off)
         ages[i], fem[i] = attributes.predict(net, imgs)
-    return {"offsets": offsets.tolist(), "age": ages.mean(1).tolist(), "female": fem.mean(1).tolist(),
+    return {"faces": len(seeds), "offsets": offsets.tolist(), "age": ages.mean(1).tolist(), "female": fem.mean(1).tolist(),
             "age_slope": float(np.polyfit(offsets, ages.mean(1), 1)[0]),
             "female_slope": float(np.polyfit(offsets, fem.mean(1), 1)[0]),
             "age_monotonic": bool(np.all(np.diff(ages.mean(1)) > 0)),
