@@ -111,7 +111,8 @@ public final class ExplorerApp {
         self.configuration = configuration
         self.state = state ?? ExplorerState(model: info)
         presenter = ImagePresenter(renderer: display.renderer, colorLevel: display.colorLevel, cellSize: display.cellSize)
-        scheduler = RenderScheduler(weights: generator.weights, directory: generator.directory, directions: directions)
+        scheduler = RenderScheduler(weights: generator.weights, directory: generator.directory, directions: directions,
+                                    threads: generator.threads)
         exporter = Exporter(weights: generator.weights, directory: generator.directory, directions: directions,
                             folder: configuration.exportFolder)
     }

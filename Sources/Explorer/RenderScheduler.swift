@@ -23,11 +23,14 @@ public final class RenderScheduler: @unchecked Sendable {
 
     private let weights: GeneratorWeights
     private let directory: String
+    /// Engine workers for each frame.
+    private let threads: Int
     private let directions: DirectionSet
     private var generator: Generator?
 
     /// Starts the worker thread. `weights` are shared with the caller's generator, not copied from disk.
-    public init(weights: GeneratorWeights, directory: String, directions: DirectionSet) {
+    public init(weights: GeneratorWeights, directory: String, directions: DirectionSet, threads: Int = 1) {
+        self.threads = max(1, threads)
         self.weights = weights
         self.directory = directory
         self.directions = directions
@@ -101,6 +104,7 @@ public final class RenderScheduler: @unchecked Sendable {
 
     private func work() {
         generator = Generator(weights: weights, directory: directory)
+        generator?.threads = threads
         while true {
             condition.lock()
             while running && pending == nil { condition.wait() }

@@ -21,7 +21,8 @@ struct ModelOptions: ParsableArguments {
     /// Loads the generator (clear error on a missing or broken model) and sets the thread count.
     func load() throws -> Generator {
         let n = threads ?? ProcessInfo.processInfo.activeProcessorCount
-        setBLASThreads(n)
+        // The engine runs its own workers, each calling BLAS single-threaded.
+        setBLASThreads(1)
         let dir = try ModelLocator.resolve(explicit: model)
         let G = try Generator(modelDirectory: dir)
         G.threads = n

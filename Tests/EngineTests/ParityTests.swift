@@ -63,14 +63,26 @@ func checkParity(generator G: Generator, golden: Golden, tolerance: Float = 1e-3
         try checkParity(generator: try Fixtures.tinyGenerator(), golden: try Golden(Fixtures.path("tiny-golden.safetensors")))
     }
 
-    @Test func threadedEqualsSequential() throws {
+    /// Workers split a batch by whole images, then the rest by bands of rows:
+    /// every split gives the single-worker result (up to summation order in sgemm).
+    @Test(arguments: [(2, 2), (3, 2), (2, 3), (4, 5), (16, 1)])
+    func threadedEqualsSequential(threads: Int, batch: Int) throws {
         let G = try Fixtures.tinyGenerator()
-        let ws = [G.wPlus(seed: 11), G.wPlus(seed: 12)]
-        let one = G.synthesize(ws, noise: [.seeded(11), .seeded(12)], attentionLayers: [3])
-        G.threads = 4
-        let many = G.synthesize(ws, noise: [.seeded(11), .seeded(12)], attentionLayers: [3])
-        #expect(one.images == many.images)
-        #expect(one.attention[1][0] == many.attention[1][0])
+        let seeds = (0..<batch).map { UInt64(11 + $0) }
+        let ws = seeds.map { G.wPlus(seed: $0) }
+        let layers: Set<Int> = [0, 3, 7]
+        let one = G.synthesize(ws, noise: seeds.map { .seeded($0) }, attentionLayers: layers)
+        G.threads = threads
+        let many = G.synthesize(ws, noise: seeds.map { .seeded($0) }, attentionLayers: layers)
+        for i in 0..<batch {
+            let d = maxAbsDiff(one.images[i], many.images[i])
+            #expect(d <= 1e-5, "image \(i): max abs diff \(d)")
+            for k in 0..<layers.count {
+                #expect(one.attention[i][k].layer == many.attention[i][k].layer)
+                let da = maxAbsDiff(one.attention[i][k].values, many.attention[i][k].values)
+                #expect(da <= 1e-5, "attention \(k) of image \(i): max abs diff \(da)")
+            }
+        }
     }
 
     @Test func batchOfOneEqualsBatchOfMany() throws {

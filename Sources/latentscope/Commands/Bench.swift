@@ -27,7 +27,7 @@ struct Bench: ParsableCommand {
     func run() throws {
         if tui { try runTUIBench(model: model, runs: runs, json: json); return }
         let G = try model.load()
-        let threads = blasThreads()
+        let threads = G.threads
         let c = G.config
         let flops = Double(c.synthesis_flops ?? 0)
         func timeBatch(_ n: Int) -> Double {
@@ -43,7 +43,7 @@ struct Bench: ParsableCommand {
             return median(times)
         }
         let b1 = timeBatch(1), b16 = timeBatch(16)
-        let peak = sgemmGFLOPS()
+        let peak = sgemmGFLOPS(threads: threads)
         var torchResult: [String: Any]?
         var torchNote: String?
         if torch != "off" {
@@ -88,8 +88,11 @@ func median(_ xs: [Double]) -> Double {
     return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
 }
 
-/// GFLOP/s of a 512^3 sgemm: the machine's practical ceiling for the engine.
-func sgemmGFLOPS() -> Double {
+/// GFLOP/s of a 512^3 sgemm on `threads` BLAS threads: the machine's practical
+/// ceiling for the engine. BLAS goes back to one thread after (the engine's setting).
+func sgemmGFLOPS(threads: Int) -> Double {
+    setBLASThreads(threads)
+    defer { setBLASThreads(1) }
     let n = 512
     let a = [Float](repeating: 1, count: n * n), b = a
     var c = [Float](repeating: 0, count: n * n)

@@ -11,8 +11,6 @@ import Terminal
 func runTUIBench(model: ModelOptions, runs: Int, json: Bool) throws {
     let G = try model.load()
     let directions = try model.directions(for: G)
-    // As in the explorer: one BLAS thread unless --threads is given.
-    setBLASThreads(model.threads ?? 1)
     let size = TerminalSize(rows: 40, cols: 120)
     var results: [TUIBenchmarkResult] = []
     for renderer in [Renderer.blocks, .sixel] {
@@ -20,7 +18,7 @@ func runTUIBench(model: ModelOptions, runs: Int, json: Bool) throws {
     }
     if json {
         let out: [[String: Any]] = results.map { r in
-            ["renderer": r.renderer.rawValue, "terminal": "\(r.size)", "resolution": r.resolution, "threads": blasThreads(),
+            ["renderer": r.renderer.rawValue, "terminal": "\(r.size)", "resolution": r.resolution, "threads": G.threads,
              "presses": r.all.count, "median_ms": r.median, "p90_ms": r.p90, "render_median_ms": r.renderMedian,
              "compose_median_ms": r.composeMedian, "encode_median_ms": r.encodeMedian, "bytes_per_frame": r.bytesMedian,
              "keys": r.rows.map { ["key": $0.label, "median_ms": TUIBenchmark.percentile($0.samples, 0.5),
@@ -30,7 +28,7 @@ func runTUIBench(model: ModelOptions, runs: Int, json: Bool) throws {
         print(String(decoding: data, as: UTF8.self))
         return
     }
-    print("model \(G.config.name) (\(G.config.resolution)x\(G.config.resolution)), \(blasThreads()) thread(s), "
+    print("model \(G.config.name) (\(G.config.resolution)x\(G.config.resolution)), \(G.threads) thread(s), "
           + "terminal \(size) cells, \(runs) presses per key after 2 warm-up presses")
     print("latency = key press -> state machine -> background render -> compose -> encode -> screen refresh")
     for r in results {

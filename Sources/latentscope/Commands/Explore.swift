@@ -15,8 +15,8 @@ struct Explore: ParsableCommand {
         discussion: """
             Needs a terminal. Images are drawn with sixel where the terminal has it, else with \
             Unicode half blocks in 24-bit or 256 colours, or ASCII. Press ? inside for every key \
-            and command; see docs/explorer.md. The explorer renders with one BLAS thread unless \
-            --threads is given.
+            and command; see docs/explorer.md. Each frame is rendered on all cores unless --threads \
+            says otherwise.
             """)
 
     @OptionGroup var model: ModelOptions
@@ -55,10 +55,6 @@ struct Explore: ParsableCommand {
         // The model first: a missing or broken model is the error to fix whatever else is wrong.
         let G = try model.load()
         let directions = try model.directions(for: G)
-        // One BLAS thread unless --threads says otherwise: the explorer renders one face at a time
-        // beside its UI and export threads, and at batch 1 extra BLAS threads cost more in
-        // synchronisation than they add (measured: 11 ms at 1 thread, 17-28 ms at 2 on 64x64).
-        setBLASThreads(model.threads ?? 1)
         // A corrupt session file is reported here, before the screen is taken.
         let (state, _) = try ExplorerLauncher.initialState(model: ModelInfo(config: G.config, directions: directions), options: options,
                                                            rngSeed: ExplorerLauncher.runSeed())

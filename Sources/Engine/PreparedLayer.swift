@@ -1,0 +1,50 @@
+// PreparedLayer.swift: a layer's weights in the layout the kernels want, made
+// once at load time.
+
+final class PreparedLayer {
+    let spec: LayerSpec
+    let pos: UnsafeMutablePointer<Float>      // [Cin][P]  (the exported [P][Cin], transposed)
+    let logits: UnsafeMutablePointer<Float>   // [heads*T][Cin]: keys_h Wq_h / sqrt(dk)
+    let value: UnsafeMutablePointer<Float>    // [Cin][wDim]
+    let valueBias: UnsafeMutablePointer<Float>
+    let conv: UnsafeMutablePointer<Float>     // [Cout][Cin*k*k]
+    let bias: [Float]
+    let noiseStrength: Float
+
+    init(_ w: LayerWeights, config c: ModelConfig) {
+        spec = w.spec
+        let P = w.spec.pixels, C = w.spec.cin, T = c.tokens, H = c.heads, dk = c.head_dim
+        func copy(_ a: [Float]) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(a.count, 1))
+            p.initialize(from: a, count: a.count)
+            return p
+        }
+        var posT = [Float](repeating: 0, count: C * P)
+        for p in 0..<P { for ch in 0..<C { posT[ch * P + p] = w.pos[p * C + ch] } }
+        pos = copy(posT)
+        // The keys are learned constants, so a head's logits keys_h (Wq_h q_in) / sqrt(dk)
+        // are one linear map of q_in: fold keys [T][heads*dk] and Wq [heads*dk][Cin]
+        // into [heads*T][Cin] (in Double), and the per-pixel query projection disappears.
+        var m = [Float](repeating: 0, count: H * T * C)
+        let scale = 1 / Double(dk).squareRoot()
+        for h in 0..<H {
+            for t in 0..<T {
+                for ch in 0..<C {
+                    var acc = 0.0
+                    for d in 0..<dk { acc += Double(w.keys[t * H * dk + h * dk + d]) * Double(w.query[(h * dk + d) * C + ch]) }
+                    m[(h * T + t) * C + ch] = Float(acc * scale)
+                }
+            }
+        }
+        logits = copy(m)
+        value = copy(w.value)
+        valueBias = copy(w.valueBias)
+        conv = copy(w.conv)
+        bias = w.bias
+        noiseStrength = w.noiseStrength
+    }
+
+    deinit {
+        for p in [pos, logits, value, valueBias, conv] { p.deallocate() }
+    }
+}
