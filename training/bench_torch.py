@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch eager baseline for `latentscope bench`.
 
-    python3 training/bench_torch.py --model assets/models/NAME --threads 1 [--runs 20] [--warmup 3] --json
+    python3 training/bench_torch.py --model assets/models/NAME --threads 1 [--runs 20] [--warmup 3] [--warmup-seconds 0.5] --json
 
 Loads the exported model (config.json + generator.safetensors) with
 latentscope_train.export.load_exported and times the whole z -> image pass
@@ -9,7 +9,9 @@ latentscope_train.export.load_exported and times the whole z -> image pass
 batch 1 and at batch 16. Inputs are fixed tensors made once before timing: z
 from a seeded torch.Generator and one explicit noise tensor per noise layer,
 so no random numbers are drawn inside the timed region. Each case runs
---warmup times untimed, then --runs times; the median is reported.
+untimed until it has run --warmup times and for --warmup-seconds (threads
+placed on cores, caches and allocators settled), then --runs times; the median
+is reported.
 
 With --json, stdout is one JSON object and nothing else:
   {"batch1_ms": ..., "batch16_ms_per_image": ..., "batch16_ms": ..., "threads": N,
@@ -36,18 +38,20 @@ def fixed_inputs(G, batch: int, seed: int = 0):
     return z, noise
 
 
-def time_batch(G, batch: int, runs: int, warmup: int) -> float:
+def time_batch(G, batch: int, runs: int, warmup: int, warmup_seconds: float = 0.0) -> float:
     """Median wall time in milliseconds of one z -> image pass at this batch size."""
     import torch
     z, noise = fixed_inputs(G, batch)
     times = []
     with torch.inference_mode():
-        for i in range(warmup + runs):
+        start, done = time.perf_counter(), 0
+        while done < warmup or time.perf_counter() - start < warmup_seconds:
+            G.synthesis(G.broadcast(G.map(z)), noise=noise)
+            done += 1
+        for _ in range(runs):
             t0 = time.perf_counter()
             img = G.synthesis(G.broadcast(G.map(z)), noise=noise)
-            dt = time.perf_counter() - t0
-            if i >= warmup:
-                times.append(dt)
+            times.append(time.perf_counter() - t0)
     assert img.shape == (batch, 3, G.cfg.resolution, G.cfg.resolution)
     return statistics.median(times) * 1000.0
 
@@ -58,10 +62,11 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=1, help="torch intra-op threads (match the Swift bench's --threads)")
     p.add_argument("--runs", type=int, default=20, help="timed runs per batch size (median reported)")
     p.add_argument("--warmup", type=int, default=3, help="untimed runs first")
+    p.add_argument("--warmup-seconds", type=float, default=0.5, help="and untimed for at least this long")
     p.add_argument("--json", action="store_true", help="print one JSON object only")
     args = p.parse_args(argv)
-    if args.threads < 1 or args.runs < 1 or args.warmup < 0:
-        p.error("--threads and --runs must be >= 1, --warmup >= 0")
+    if args.threads < 1 or args.runs < 1 or args.warmup < 0 or args.warmup_seconds < 0:
+        p.error("--threads and --runs must be >= 1, --warmup and --warmup-seconds >= 0")
     if not os.path.exists(os.path.join(args.model, "config.json")):
         print(f"bench_torch: {args.model} has no config.json (export a model first)", file=sys.stderr)
         return 2
@@ -75,8 +80,8 @@ def main(argv=None):
     from latentscope_train.export import load_exported
 
     G = load_exported(args.model)
-    b1 = time_batch(G, 1, args.runs, args.warmup)
-    b16 = time_batch(G, 16, args.runs, args.warmup)
+    b1 = time_batch(G, 1, args.runs, args.warmup, args.warmup_seconds)
+    b16 = time_batch(G, 16, args.runs, args.warmup, args.warmup_seconds)
     name = json.load(open(os.path.join(args.model, "config.json"))).get("name", os.path.basename(args.model))
     result = {
         "batch1_ms": round(b1, 3),
@@ -86,6 +91,7 @@ def main(argv=None):
         "torch": torch.__version__,
         "runs": args.runs,
         "warmup": args.warmup,
+        "warmup_seconds": args.warmup_seconds,
         "model": name,
         "resolution": G.cfg.resolution,
     }

@@ -57,6 +57,12 @@ public final class Generator {
     /// One scratch lane and one image in flight per worker, made on first use.
     private var lanes: [Lane] = []
     private var images: [ImageBuffers] = []
+    /// The workers (made on first use, remade when `threads` changes) and how each
+    /// layer is cut among them.
+    private var pool: WorkerPool?
+    private var partitions: [[Band]] = []
+
+    deinit { pool?.stop() }
     private let constNoise: [[Float]?]
     private let noNoise: [[Float]?]
     /// Recently used seeds' noise: walking a direction keeps the seed, so the
@@ -164,6 +170,12 @@ public final class Generator {
         // The workers call BLAS themselves; BLAS's own threads would only contend with them.
         if workers > 1 && blasThreads() != 1 { setBLASThreads(1) }
         while lanes.count < workers { lanes.append(Lane(config: c)); images.append(ImageBuffers(config: c)) }
+        if pool?.count != workers {
+            pool?.stop()
+            pool = WorkerPool(threads: workers)
+            partitions = c.layers.map { Band.partition($0, workers: workers) }
+        }
+        let pool = pool!
 
         let layers = attentionLayers.filter { c.layers.indices.contains($0) }.sorted()
         let mapSize = c.heads * c.tokens
@@ -185,7 +197,7 @@ public final class Generator {
 
         // Whole images, one worker each.
         let whole = N - N % workers
-        if whole > 0 { parallelFor(workers, threads: workers) { k in
+        if whole > 0 { pool.run(workers) { k in
             let image = images[k], lane = lanes[k]
             for n in stride(from: k, to: whole, by: workers) {
                 start(image)
@@ -200,9 +212,9 @@ public final class Generator {
         for n in whole..<N {
             let image = images[0]
             start(image)
-            for (li, s) in c.layers.enumerated() {
-                let bands = Band.partition(s, workers: workers)
-                parallelFor(bands.count, threads: workers) { b in
+            for li in c.layers.indices {
+                let bands = partitions[li]
+                pool.run(bands.count) { b in
                     runLayer(li, band: bands[b], image: image, inputs: inputs[n], lane: lanes[b])
                 }
                 finish(li, image)

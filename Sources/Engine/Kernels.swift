@@ -29,7 +29,7 @@ public func blasThreads() -> Int { Int(openblas_get_num_threads()) }
 
 /// Columns per block in the per-pixel kernels: one block of every channel
 /// stays in L1/L2 while it is normalised or attended.
-let columnBlock = 64
+let columnBlock = 256
 
 /// LayerNorm over channels of every column, and the query input q_in = norm + pos.
 /// x, pos: C rows at strides ldx, ldp; norm, qin: [C][cols]; scratch: 2 * columnBlock.
@@ -165,20 +165,4 @@ public func matmulForBench(_ c: inout [Float], _ a: [Float], _ b: [Float], _ n: 
     a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
         sgemm(cp.baseAddress!, ldc: n, ap.baseAddress!, lda: n, bp.baseAddress!, ldb: n, m: n, n: n, k: n)
     } } }
-}
-
-/// Runs body(0..<n), on up to `threads` threads. The closure must only touch
-/// disjoint memory per index.
-func parallelFor(_ n: Int, threads: Int, _ body: (Int) -> Void) {
-    guard threads > 1, n > 1 else { for i in 0..<n { body(i) }; return }
-    withoutActuallyEscaping(body) { b in
-        let box = UncheckedSendable(b)
-        DispatchQueue.concurrentPerform(iterations: n) { box.value($0) }
-    }
-}
-
-/// Lets a closure that the caller proves race-free cross into concurrentPerform.
-struct UncheckedSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }

@@ -151,10 +151,12 @@ def test_bench_torch_json(tmp_path):
     _, model = exported(tmp_path, TINY_CONFIG, "tiny")
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     p = subprocess.run([sys.executable, os.path.join(TRAINING, "bench_torch.py"), "--model", model, "--threads", "1",
-                        "--runs", "3", "--warmup", "1", "--json"], capture_output=True, text=True, timeout=120, env=env)
+                        "--runs", "3", "--warmup", "1", "--warmup-seconds", "0.1", "--json"],
+                       capture_output=True, text=True, timeout=120, env=env)
     assert p.returncode == 0, p.stderr
     res = json.loads(p.stdout)
     assert res["threads"] == 1 and res["torch"] == torch.__version__ and res["model"] == "tiny"
+    assert res["warmup"] == 1 and res["warmup_seconds"] == 0.1
     assert res["batch1_ms"] > 0 and res["batch16_ms_per_image"] > 0
     assert abs(res["batch16_ms"] / 16 - res["batch16_ms_per_image"]) < 0.01
     bad = subprocess.run([sys.executable, os.path.join(TRAINING, "bench_torch.py"), "--model", str(tmp_path / "nope"),

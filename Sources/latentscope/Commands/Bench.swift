@@ -20,6 +20,9 @@ struct Bench: ParsableCommand {
     @Flag(name: .long, help: "Measure the explorer instead: key press to frame on screen, median and p90, --runs presses per key (no terminal needed).")
     var tui = false
 
+    /// Untimed running before each measurement, here and in bench_torch.py.
+    static let warmupSeconds = 0.5
+
     func validate() throws {
         guard runs >= 3 && runs <= 1000 else { throw ValidationError("--runs must be between 3 and 1000") }
     }
@@ -32,7 +35,14 @@ struct Bench: ParsableCommand {
         let flops = Double(c.synthesis_flops ?? 0)
         func timeBatch(_ n: Int) -> Double {
             let recipes = (0..<n).map { Recipe(seed: UInt64($0)) }
-            _ = try? G.render(recipes, directions: nil)   // warm-up: workspace, caches
+            // Warm-up, as long as the PyTorch side's: workspace, caches, and the
+            // scheduler settling the workers on their cores.
+            let start = DispatchTime.now().uptimeNanoseconds
+            var warm = 0
+            while warm < 3 || DispatchTime.now().uptimeNanoseconds - start < UInt64(Self.warmupSeconds * 1e9) {
+                _ = try? G.render(recipes, directions: nil)
+                warm += 1
+            }
             var times: [Double] = []
             for r in 0..<runs {
                 let batch = recipes.map { var x = $0; x.seed += UInt64(r * n); return x }
@@ -67,7 +77,8 @@ struct Bench: ParsableCommand {
             print(String(decoding: try JSONSerialization.data(withJSONObject: out, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
             return
         }
-        print("model \(c.name), \(String(format: "%.3f", flops / 1e9)) GFLOP/image, \(threads) thread(s), median of \(runs) runs")
+        print("model \(c.name), \(String(format: "%.3f", flops / 1e9)) GFLOP/image, \(threads) thread(s), "
+              + "median of \(runs) runs after \(Self.warmupSeconds) s of warm-up")
         print("sgemm 512x512x512 on this machine: \(String(format: "%.1f", peak)) GFLOP/s")
         print("")
         print("                      latentscope            PyTorch eager      speed-up")
@@ -124,7 +135,8 @@ enum TorchBaseline {
         guard let script = script() else { return .failure(TorchError(message: "training/bench_torch.py not found next to this build")) }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [python, script, "--model", model, "--threads", String(threads), "--runs", String(runs), "--json"]
+        p.arguments = [python, script, "--model", model, "--threads", String(threads), "--runs", String(runs),
+                       "--warmup-seconds", String(Bench.warmupSeconds), "--json"]
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
