@@ -31,12 +31,11 @@ public func blasThreads() -> Int { Int(openblas_get_num_threads()) }
 /// stays in L1/L2 while it is normalised or attended.
 let columnBlock = 256
 
-/// LayerNorm over channels of every column, and the query input q_in = norm + pos.
-/// x, pos: C rows at strides ldx, ldp; norm, qin: [C][cols]; scratch: 2 * columnBlock.
+/// LayerNorm over channels of every column: norm[c][j] = (x[c][j] - mean_j) / sqrt(var_j + eps).
+/// x: C rows at stride ldx; norm: [C][cols]; scratch: 2 * columnBlock.
 /// Two-pass variance (centre first) to match PyTorch's numerics.
-func layerNormWithPosition(norm: UnsafeMutablePointer<Float>, qin: UnsafeMutablePointer<Float>,
-                           x: UnsafePointer<Float>, ldx: Int, pos: UnsafePointer<Float>, ldp: Int,
-                           channels C: Int, cols: Int, eps: Float, scratch: UnsafeMutablePointer<Float>) {
+func layerNorm(_ norm: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, ldx: Int,
+               channels C: Int, cols: Int, eps: Float, scratch: UnsafeMutablePointer<Float>) {
     let mean = scratch, rstd = scratch + columnBlock
     let invC = 1 / Float(C)
     var j0 = 0
@@ -48,11 +47,7 @@ func layerNormWithPosition(norm: UnsafeMutablePointer<Float>, qin: UnsafeMutable
         rstd.update(repeating: 0, count: w)
         for c in 0..<C { vcentreSquare(norm + c * cols + j0, rstd, x + c * ldx + j0, mean, w) }
         for j in 0..<w { rstd[j] = 1 / (rstd[j] * invC + eps).squareRoot() }
-        for c in 0..<C {
-            let o = norm + c * cols + j0
-            vmul(o, o, rstd, w)
-            vsum(qin + c * cols + j0, o, pos + c * ldp + j0, w)
-        }
+        for c in 0..<C { vmul(norm + c * cols + j0, norm + c * cols + j0, rstd, w) }
         j0 += w
     }
 }

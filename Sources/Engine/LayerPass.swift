@@ -63,17 +63,17 @@ extension Generator {
         } else {
             (x, ldx) = (UnsafePointer(image.x + first), P)
         }
-        layerNormWithPosition(norm: lane.norm, qin: lane.qin, x: x, ldx: ldx, pos: L.pos + first, ldp: P,
-                              channels: Cin, cols: cols, eps: c.layernorm_eps, scratch: lane.scratch)
+        layerNorm(lane.norm, x, ldx: ldx, channels: Cin, cols: cols, eps: c.layernorm_eps, scratch: lane.scratch)
         // Values: v = tokens Wv^T + bv, [T][Cin].
         for t in 0..<T { (lane.v + t * Cin).update(from: L.valueBias, count: Cin) }
         inputs.w.values.withUnsafeBufferPointer { w in
             sgemm(lane.v, ldc: Cin, w.baseAddress! + li * T * c.w_dim, lda: c.w_dim, L.value, ldb: c.w_dim, transB: true,
                   m: T, n: Cin, k: c.w_dim, beta: 1)
         }
-        // Logits of every head at once (keys and query folded, PreparedLayer), then per
+        // Logits of every head at once (keys, query and position folded, PreparedLayer), then per
         // head: softmax over tokens, style = v^T attn for the head's channels.
-        sgemm(lane.attn, ldc: cols, L.logits, lda: Cin, lane.qin, ldb: cols, m: H * T, n: cols, k: Cin)
+        for r in 0..<(H * T) { (lane.attn + r * cols).update(from: L.positionLogits + r * P + first, count: cols) }
+        sgemm(lane.attn, ldc: cols, L.logits, lda: Cin, lane.norm, ldb: cols, m: H * T, n: cols, k: Cin, beta: 1)
         let Ch = Cin / H
         for h in 0..<H {
             let a = lane.attn + h * T * cols

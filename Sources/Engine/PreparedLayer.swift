@@ -3,8 +3,8 @@
 
 final class PreparedLayer {
     let spec: LayerSpec
-    let pos: UnsafeMutablePointer<Float>      // [Cin][P]  (the exported [P][Cin], transposed)
     let logits: UnsafeMutablePointer<Float>   // [heads*T][Cin]: keys_h Wq_h / sqrt(dk)
+    let positionLogits: UnsafeMutablePointer<Float>  // [heads*T][P]: logits x pos
     let value: UnsafeMutablePointer<Float>    // [Cin][wDim]
     let valueBias: UnsafeMutablePointer<Float>
     let conv: UnsafeMutablePointer<Float>     // [Cout][Cin*k*k]
@@ -19,9 +19,6 @@ final class PreparedLayer {
             p.initialize(from: a, count: a.count)
             return p
         }
-        var posT = [Float](repeating: 0, count: C * P)
-        for p in 0..<P { for ch in 0..<C { posT[ch * P + p] = w.pos[p * C + ch] } }
-        pos = copy(posT)
         // The keys are learned constants, so a head's logits keys_h (Wq_h q_in) / sqrt(dk)
         // are one linear map of q_in: fold keys [T][heads*dk] and Wq [heads*dk][Cin]
         // into [heads*T][Cin] (in Double), and the per-pixel query projection disappears.
@@ -36,7 +33,15 @@ final class PreparedLayer {
                 }
             }
         }
-        logits = copy(m)
+        let logits = copy(m)
+        self.logits = logits
+        // The logits of norm + pos are logits·norm + logits·pos, and logits·pos is a
+        // constant per pixel: [heads*T][P] read per pixel instead of pos's [Cin][P].
+        let pl = UnsafeMutablePointer<Float>.allocate(capacity: max(H * T * P, 1))
+        w.pos.withUnsafeBufferPointer { pos in
+            sgemm(pl, ldc: P, logits, lda: C, pos.baseAddress!, ldb: C, transB: true, m: H * T, n: P, k: C)
+        }
+        positionLogits = pl
         value = copy(w.value)
         valueBias = copy(w.valueBias)
         conv = copy(w.conv)
@@ -45,6 +50,6 @@ final class PreparedLayer {
     }
 
     deinit {
-        for p in [pos, logits, value, valueBias, conv] { p.deallocate() }
+        for p in [logits, positionLogits, value, valueBias, conv] { p.deallocate() }
     }
 }

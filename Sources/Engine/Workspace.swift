@@ -38,7 +38,7 @@ final class ImageBuffers {
 /// One worker's scratch, sized for a whole image at the largest layer; a band
 /// uses the front of each buffer.
 final class Lane {
-    let up, norm, qin, mod: UnsafeMutablePointer<Float>   // [Cin][band pixels]
+    let up, norm, mod: UnsafeMutablePointer<Float>        // [Cin][band pixels]
     let v: UnsafeMutablePointer<Float>                     // [T][Cin]
     let col: UnsafeMutablePointer<Float>                   // im2col of one block of rows
     let attn: UnsafeMutablePointer<Float>                  // [heads][T][band pixels]
@@ -54,11 +54,11 @@ final class Lane {
             let k = s.cin * 9
             return k * s.res * convRowsPerBlock(k: k, size: s.res)
         }.max() ?? 1
-        let sizes = [cinP, cinP, cinP, cinP, c.tokens * maxCin, col,
+        let sizes = [cinP, cinP, cinP, c.tokens * maxCin, col,
                      c.heads * c.tokens * P, 2 * columnBlock, c.resolution]
         buffers = sizes.map(Buffer.init)
-        (up, norm, qin, mod) = (buffers[0].base, buffers[1].base, buffers[2].base, buffers[3].base)
-        (v, self.col, attn, scratch, row) = (buffers[4].base, buffers[5].base, buffers[6].base, buffers[7].base, buffers[8].base)
+        (up, norm, mod) = (buffers[0].base, buffers[1].base, buffers[2].base)
+        (v, self.col, attn, scratch, row) = (buffers[3].base, buffers[4].base, buffers[5].base, buffers[6].base, buffers[7].base)
     }
 
     deinit { buffers.forEach { $0.free() } }
