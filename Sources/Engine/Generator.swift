@@ -159,7 +159,8 @@ public final class Generator {
     ///
     /// Work is spread over `threads` workers: whole images while there are at
     /// least as many left as workers (no synchronisation, each image stays in
-    /// its worker's cache), then bands of rows of one image, layer by layer.
+    /// its worker's cache), then parts of one image (bands of rows, or output
+    /// channels of small layers; Band.partition), layer by layer.
     public func synthesize(_ ws: [WPlus], noise: [NoiseMode], attentionLayers: Set<Int> = [],
                            explicitNoise: [[[Float]?]]? = nil) -> SynthesisOutput {
         let c = config
@@ -208,7 +209,7 @@ public final class Generator {
                 (results.base + n * 3 * P).update(from: image.image, count: 3 * P)
             }
         } }
-        // The rest: each image split into bands of rows across the workers.
+        // The rest: each image cut into parts across the workers, layer by layer.
         for n in whole..<N {
             let image = images[0]
             start(image)
