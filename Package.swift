@@ -46,9 +46,11 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "EngineTests", dependencies: ["Engine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
-        .testTarget(name: "TerminalTests", dependencies: ["Terminal", "Imaging", "CSixel"]),
+        // Helpers shared by the test targets (the built binary, a sixel decoder); not a test target itself.
+        .target(name: "TestSupport", dependencies: ["CSixel"], path: "Tests/TestSupport"),
+        .testTarget(name: "TerminalTests", dependencies: ["Terminal", "Imaging", "TestSupport"]),
         .testTarget(name: "SheetsTests", dependencies: ["Sheets", "Engine", "Imaging"]),
-        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Engine", "Imaging", "Terminal"]),
-        .testTarget(name: "CLITests", dependencies: ["latentscope", "Imaging"]),
+        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Engine", "Imaging", "Terminal", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["latentscope", "Imaging", "TestSupport"]),
     ]
 )

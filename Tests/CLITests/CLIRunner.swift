@@ -2,6 +2,7 @@
 
 import Foundation
 import Imaging
+import TestSupport
 
 struct CLIResult {
     let status: Int32
@@ -11,25 +12,11 @@ struct CLIResult {
 }
 
 enum CLI {
-    static var repoRoot: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-    }
+    static var repoRoot: String { BuiltBinary.repoRoot }
     static var tinyModel: String { repoRoot + "/Tests/EngineTests/Fixtures/tiny-model" }
 
     /// The binary built next to the test bundle.
-    static var binary: String {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("latentscope").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        for config in ["debug", "release"] {
-            let p = repoRoot + "/.build/\(config)/latentscope"
-            if FileManager.default.isExecutableFile(atPath: p) { return p }
-        }
-        fatalError("latentscope binary not found; build it first (swift build)")
-    }
+    static var binary: String { BuiltBinary.path }
 
     static func run(_ args: [String], env: [String: String] = [:]) throws -> CLIResult {
         let p = Process()

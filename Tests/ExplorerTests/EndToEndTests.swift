@@ -8,24 +8,13 @@
 import Engine
 import Foundation
 import Imaging
+import TestSupport
 import Testing
 @testable import Explorer
 
-/// The built `latentscope` binary, found as the CLI tests find it.
+/// The built `latentscope` binary.
 enum Binary {
-    static var path: String {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("latentscope").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        for config in ["debug", "release"] {
-            let p = Fixture.repoRoot + "/.build/\(config)/latentscope"
-            if FileManager.default.isExecutableFile(atPath: p) { return p }
-        }
-        fatalError("latentscope binary not found; build it first (swift build)")
-    }
+    static var path: String { BuiltBinary.path }
 
     /// Runs the binary without a terminal: stdin from /dev/null, output to pipes.
     static func run(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {

@@ -3,11 +3,11 @@
 // of a real generator frame, decoded with libsixel and compared with the engine's
 // own image (up to palette quantisation).
 
-import CSixel
 import Engine
 import Foundation
 import Imaging
 import Terminal
+import TestSupport
 import Testing
 @testable import Explorer
 
@@ -83,36 +83,10 @@ import Testing
 
         let decoded = try decodeSixel(bytes)
         #expect(decoded.width == p.pixelSize.width && decoded.height == p.pixelSize.height)
-        try #require(decoded.rgb.count == engine.pixels.count)
-        var sums = [0.0, 0.0, 0.0]
-        for i in 0..<engine.pixels.count { sums[i % 3] += abs(Double(decoded.rgb[i]) - Double(engine.pixels[i])) }
-        let mae = sums.map { $0 / Double(engine.pixels.count / 3) }
+        let rgb = decoded.rgb
+        try #require(rgb.count == engine.pixels.count)
+        let mae = meanAbsoluteError(rgb, engine.pixels)
         // A 256-colour palette with a ±6-level ordered dither: a few levels per channel on average.
         #expect(mae.allSatisfy { $0 < 8 }, "mean abs error per channel \(mae)")
     }
-}
-
-struct DecodedSixel {
-    var width: Int
-    var height: Int
-    var rgb: [UInt8]
-}
-
-/// Decodes a sixel sequence with libsixel's own decoder.
-func decodeSixel(_ bytes: [UInt8]) throws -> DecodedSixel {
-    var input = bytes
-    var pixels: UnsafeMutablePointer<UInt8>?
-    var palette: UnsafeMutablePointer<UInt8>?
-    var width: Int32 = 0, height: Int32 = 0, colors: Int32 = 0
-    let status = sixel_decode_raw(&input, Int32(input.count), &pixels, &width, &height, &palette, &colors, nil)
-    defer {
-        free(pixels)
-        free(palette)
-    }
-    try #require(status & SIXEL_FALSE == 0, "sixel_decode_raw failed: \(status)")
-    let indices = Array(UnsafeBufferPointer(start: try #require(pixels), count: Int(width * height)))
-    let table = Array(UnsafeBufferPointer(start: try #require(palette), count: Int(colors) * 3))
-    try #require(indices.allSatisfy { Int32($0) < colors })
-    return DecodedSixel(width: Int(width), height: Int(height),
-                        rgb: indices.flatMap { Array(table[(Int($0) * 3)..<(Int($0) * 3 + 3)]) })
 }

@@ -1,8 +1,8 @@
 // Sixel round trips: encode with SixelEncoder, decode with libsixel's own decoder, compare
 // pixels; and the stable palette that keeps frames from flickering.
 
-import CSixel
 import Imaging
+import TestSupport
 import Testing
 @testable import Terminal
 
@@ -54,49 +54,6 @@ func faceImage(mouthShift: Int = 0, tint: Int = 0) -> RGBImage {
     return RGBImage(width: size, height: size, pixels: pixels)
 }
 
-// MARK: - Decoding with libsixel
-
-struct DecodedSixel {
-    var width: Int
-    var height: Int
-    /// Palette index per pixel.
-    var indices: [UInt8]
-    /// RGB triples, one per colour register the image defined or used.
-    var palette: [UInt8]
-
-    /// The pixels as interleaved RGB.
-    var rgb: [UInt8] {
-        indices.flatMap { index in Array(palette[(Int(index) * 3)..<(Int(index) * 3 + 3)]) }
-    }
-}
-
-func decodeSixel(_ bytes: [UInt8]) throws -> DecodedSixel {
-    var input = bytes
-    var pixels: UnsafeMutablePointer<UInt8>?
-    var palette: UnsafeMutablePointer<UInt8>?
-    var width: Int32 = 0, height: Int32 = 0, colors: Int32 = 0
-    let status = sixel_decode_raw(&input, Int32(input.count), &pixels, &width, &height, &palette, &colors, nil)
-    defer {
-        free(pixels)
-        free(palette)
-    }
-    try #require(status & SIXEL_FALSE == 0, "sixel_decode_raw failed: \(status)")
-    let pixelBuffer = try #require(pixels)
-    let paletteBuffer = try #require(palette)
-    let indices = Array(UnsafeBufferPointer(start: pixelBuffer, count: Int(width * height)))
-    try #require(indices.allSatisfy { Int32($0) < colors }, "an index outside the decoded palette")
-    return DecodedSixel(
-        width: Int(width), height: Int(height), indices: indices,
-        palette: Array(UnsafeBufferPointer(start: paletteBuffer, count: Int(colors) * 3)))
-}
-
-/// Mean absolute difference per channel (R, G, B), 0...255.
-func meanAbsoluteError(_ a: [UInt8], _ b: [UInt8]) -> [Double] {
-    precondition(a.count == b.count)
-    var sums = [0.0, 0.0, 0.0]
-    for i in 0..<a.count { sums[i % 3] += abs(Double(a[i]) - Double(b[i])) }
-    return sums.map { $0 / Double(a.count / 3) }
-}
 
 /// The image averaged over `block`x`block` tiles: roughly what the eye sees of a dithered
 /// picture from a normal distance.
