@@ -24,3 +24,32 @@ public enum BuiltBinary {
         fatalError("latentscope binary not found; build it first (swift build)")
     }
 }
+
+/// What a run of the binary left: exit status and both output streams.
+public struct RunResult {
+    public let status: Int32
+    public let stdout: Data
+    public let stderr: String
+    /// Standard output as text.
+    public var out: String { String(decoding: stdout, as: UTF8.self) }
+}
+
+extension BuiltBinary {
+    /// Runs the binary without a terminal (stdin from /dev/null, output to pipes),
+    /// with `environment` added to this process's.
+    public static func run(_ args: [String], environment: [String: String] = [:]) throws -> RunResult {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return RunResult(status: p.terminationStatus, stdout: o, stderr: String(decoding: e, as: UTF8.self))
+    }
+}
