@@ -42,7 +42,9 @@ final class WorkerPool: @unchecked Sendable {
         withoutActuallyEscaping(body) { body in
             task = body
             taskCount = n
-            pending.store(n - 1, ordering: .releasing)
+            // Every worker reports every generation, needed or not: the next call may
+            // only rewrite task and taskCount once no worker can still be reading them.
+            pending.store(count - 1, ordering: .releasing)
             generation.add(1, ordering: .releasing)
             lock.lock()
             if sleepers > 0 { lock.broadcast() }
@@ -77,10 +79,8 @@ final class WorkerPool: @unchecked Sendable {
             }
             if stopping.load(ordering: .acquiring) { return }
             seen = generation.load(ordering: .acquiring)
-            if index < taskCount {
-                perform(index)
-                pending.subtract(1, ordering: .releasing)
-            }
+            if index < taskCount { perform(index) }
+            pending.subtract(1, ordering: .releasing)
         }
     }
 

@@ -14,7 +14,7 @@ import Testing
         let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: threads)
         defer { counts.deallocate() }
         counts.initialize(repeating: 0)
-        let calls = 500
+        let calls = 2_000
         for call in 0..<calls {
             let n = 1 + call % threads            // fewer tasks than workers too
             pool.run(n) { i in counts[i] += 1 }
