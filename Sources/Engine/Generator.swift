@@ -196,27 +196,25 @@ public final class Generator {
         let results = Buffer(N * 3 * P)
         defer { results.free() }
 
-        // Whole images, one worker each.
+        // Whole images, each on whichever worker claims it.
         let whole = N - N % workers
-        if whole > 0 { pool.run(workers) { k in
-            let image = images[k], lane = lanes[k]
-            for n in stride(from: k, to: whole, by: workers) {
-                start(image)
-                for li in c.layers.indices {
-                    runLayer(li, band: .whole(c.layers[li]), image: image, inputs: inputs[n], lane: lane)
-                    finish(li, image)
-                }
-                (results.base + n * 3 * P).update(from: image.image, count: 3 * P)
+        pool.run(whole) { n, worker in
+            let image = images[worker], lane = lanes[worker]
+            start(image)
+            for li in c.layers.indices {
+                runLayer(li, band: .whole(c.layers[li]), image: image, inputs: inputs[n], lane: lane)
+                finish(li, image)
             }
-        } }
+            (results.base + n * 3 * P).update(from: image.image, count: 3 * P)
+        }
         // The rest: each image cut into parts across the workers, layer by layer.
         for n in whole..<N {
             let image = images[0]
             start(image)
             for li in c.layers.indices {
                 let bands = partitions[li]
-                pool.run(bands.count) { b in
-                    runLayer(li, band: bands[b], image: image, inputs: inputs[n], lane: lanes[b])
+                pool.run(bands.count) { b, worker in
+                    runLayer(li, band: bands[b], image: image, inputs: inputs[n], lane: lanes[worker])
                 }
                 finish(li, image)
             }
