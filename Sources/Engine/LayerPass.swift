@@ -1,4 +1,5 @@
-// LayerPass.swift: one styled layer over a band of rows of one image.
+// LayerPass.swift: one styled layer over one part of one image (a band of rows,
+// or a range of its output channels), and how a layer is cut into parts.
 //   x -> [upsample] -> LayerNorm -> per head: softmax(keys Wq (norm + pos)) ->
 //   style = attn^T v -> mod = norm * style -> conv -> + noise + bias -> LeakyReLU
 // A port of training/latentscope_train/model.py (StyledLayer.forward). Every
