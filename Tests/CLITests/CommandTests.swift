@@ -77,7 +77,7 @@ import Testing
         let cases: [([String], String)] = [
             (["grid", "--seeds", "9-3", "-o", "\(d)/x.png"], "runs backwards"),
             (["grid", "--seeds", "a-b", "-o", "\(d)/x.png"], "is not a seed range"),
-            (["generate", "--seed", "-1", "-o", "\(d)/x.png"], "--seed"),
+            (["generate", "--seed", "-1", "-o", "\(d)/x.png"], "'-1' is invalid for '--seed"),
             (["generate", "--seed", "1", "--size", "3", "-o", "\(d)/x.png"], "--size must be between"),
             (["generate", "--seed", "1", "--psi", "9", "-o", "\(d)/x.png"], "--psi must be between"),
             (["generate", "--seed", "1", "-o", "\(d)/missing/x.png"], "does not exist"),

@@ -12,7 +12,7 @@ struct AttentionCommand: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var latent: LatentOptions
-    @Option(name: .long, help: "Seed of the face.")
+    @Option(name: .long, parsing: .unconditional, help: "Seed of the face.")
     var seed: UInt64
     @Option(name: .long, help: "Layer index or name, e.g. 7 or b16.conv1 (see `latentscope info`).")
     var layer: String

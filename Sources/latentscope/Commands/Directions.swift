@@ -264,7 +264,7 @@ struct DirectionSheet: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var latent: LatentOptions
-    @Option(name: .long, help: "Seed of the face.")
+    @Option(name: .long, parsing: .unconditional, help: "Seed of the face.")
     var seed: UInt64
     @Option(name: .long, help: ArgumentHelp("Directions by name or index, comma-separated (default: the first --count).", valueName: "list"))
     var names: String?

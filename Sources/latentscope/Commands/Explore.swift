@@ -30,7 +30,7 @@ struct Explore: ParsableCommand {
     @Option(name: .customLong("export-dir"), help: ArgumentHelp("Folder for exported PNGs (default: the current directory).", valueName: "dir"))
     var exportDir: String?
 
-    @Option(name: .long, help: "Seed to start from (default 0, or the session's).")
+    @Option(name: .long, parsing: .unconditional, help: "Seed to start from (default 0, or the session's).")
     var seed: UInt64?
 
     @Flag(name: .customLong("dump-detect"), help: "Print what was detected about the terminal and why, then exit.")

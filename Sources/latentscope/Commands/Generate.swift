@@ -9,7 +9,7 @@ struct Generate: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var latent: LatentOptions
-    @Option(name: .long, help: "Seed (0 ... 2^64-1): the same seed is the same face everywhere.")
+    @Option(name: .long, parsing: .unconditional, help: "Seed (0 ... 2^64-1): the same seed is the same face everywhere.")
     var seed: UInt64
     @Option(name: .long, help: "Output size in pixels (smooth upscaling).")
     var size: Int = 256

@@ -9,7 +9,7 @@ struct GridCommand: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var latent: LatentOptions
-    @Option(name: .long, help: "Seeds, e.g. 0-15 or 1,5,9 or 0-3,10.")
+    @Option(name: .long, parsing: .unconditional, help: "Seeds, e.g. 0-15 or 1,5,9 or 0-3,10.")
     var seeds: String = "0-15"
     @Option(name: .long, help: "Columns (default: a square-ish grid).")
     var cols: Int?

@@ -9,7 +9,7 @@ struct Walk: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var latent: LatentOptions
-    @Option(name: .long, help: "Seed of the face to walk.")
+    @Option(name: .long, parsing: .unconditional, help: "Seed of the face to walk.")
     var seed: UInt64
     @Option(name: .long, help: "Direction: a name (see `latentscope directions list`) or an index.")
     var direction: String = "0"
