@@ -46,8 +46,15 @@ final class WorkerPool: @unchecked Sendable {
     /// done. Each participant runs one task at a time, so per-participant scratch is
     /// safe; tasks must otherwise touch disjoint memory.
     func run(_ n: Int, _ body: (_ task: Int, _ participant: Int) -> Void) {
-        precondition(n >= 0 && n <= Self.maxTasks, "WorkerPool.run: \(n) tasks")
+        precondition(n >= 0, "WorkerPool.run: \(n) tasks")
         guard n > 1 && count > 1 else { for i in 0..<n { body(i, 0) }; return }
+        guard n <= Self.maxTasks else {
+            // More tasks than the ticket's 16 bits can count: consecutive calls.
+            for start in stride(from: 0, to: n, by: Self.maxTasks) {
+                run(min(Self.maxTasks, n - start)) { body(start + $0, $1) }
+            }
+            return
+        }
         withoutActuallyEscaping(body) { body in
             task = body
             finished.store(0, ordering: .relaxed)

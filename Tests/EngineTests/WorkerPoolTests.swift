@@ -27,6 +27,17 @@ import Testing
         }
     }
 
+    @Test func moreTasksThanTheCounterHoldsRunInTurns() {
+        let pool = WorkerPool(threads: 2)
+        defer { pool.stop() }
+        let n = WorkerPool.maxTasks * 2 + 7
+        let counts = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: n)
+        defer { counts.deallocate() }
+        counts.initialize(repeating: 0)
+        pool.run(n) { i, _ in counts[i] += 1 }
+        #expect(counts.allSatisfy { $0 == 1 })
+    }
+
     @Test func aParticipantRunsOneTaskAtATime() {
         let pool = WorkerPool(threads: 3)
         defer { pool.stop() }
