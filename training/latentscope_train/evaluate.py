@@ -107,6 +107,12 @@ def evaluate(G: Generator, data: str, n: int = 1000, psi: float = 1.0, first_see
             "generated_vs_real": round(facecheck.frechet_distance(fake_feats, real_feats), 5),
             "real_vs_real": round(facecheck.frechet_distance(real_b_feats, real_feats), 5),
         },
+        # Variety: total variance (trace of the covariance) of the generated features
+        # over the real ones'; 1 = as varied as real faces, below = too alike.
+        "variance_ratio_onet": {
+            "generated_vs_real": round(float(np.var(fake_feats, axis=0).sum() / np.var(real_feats, axis=0).sum()), 4),
+            "real_b_vs_real": round(float(np.var(real_b_feats, axis=0).sum() / np.var(real_feats, axis=0).sum()), 4),
+        },
         "seconds": round(time.time() - t0, 1),
     }
 

@@ -33,7 +33,7 @@ def generator_tensors(G: Generator) -> dict[str, torch.Tensor]:
     t["synthesis.const"] = G.synthesis.const
     for layer in G.synthesis.layers:
         p = f"synthesis.{layer.spec['name']}."
-        t[p + "pos"] = layer.pos
+        t[p + "pos"] = layer.pos()  # baked at the layer's resolution, [P, C]
         t[p + "query.weight"] = layer.query.effective()[0]
         t[p + "keys"] = layer.keys
         vw, vb = layer.value.effective()
@@ -113,7 +113,8 @@ def load_exported(out_dir: str) -> Generator:
     equalized layer's runtime scale is set to 1)."""
     from safetensors.torch import load_file
     config = json.load(open(os.path.join(out_dir, "config.json")))
-    G = Generator(GeneratorConfig.from_dict(config))
+    # The file holds the baked per-pixel encoding, so the copy uses a per-pixel one.
+    G = Generator(GeneratorConfig.from_dict({**config, "pos_grid": 0}))
     t = {k: v.float() for k, v in load_file(os.path.join(out_dir, "generator.safetensors")).items()}
     with torch.no_grad():
         for i, fc in enumerate(G.mapping.fcs):
@@ -123,7 +124,7 @@ def load_exported(out_dir: str) -> Generator:
         G.synthesis.const.copy_(t["synthesis.const"])
         for layer in G.synthesis.layers:
             p = f"synthesis.{layer.spec['name']}."
-            layer.pos.copy_(t[p + "pos"])
+            layer.pos_grid.copy_(t[p + "pos"].t().reshape_as(layer.pos_grid))
             layer.query.weight.copy_(t[p + "query.weight"]); layer.query.scale = 1.0
             layer.keys.copy_(t[p + "keys"])
             layer.value.weight.copy_(t[p + "value.weight"]); layer.value.bias.copy_(t[p + "value.bias"])
@@ -134,6 +135,44 @@ def load_exported(out_dir: str) -> Generator:
                 layer.noise_strength.copy_(t[p + "noise_strength"][0])
                 layer.noise_const.copy_(t[p + "noise_const"].view_as(layer.noise_const))
     return G.eval()
+
+
+def init_from_exported(G: Generator, out_dir: str) -> None:
+    """Warm start: copy an exported model's weights into a training Generator of the
+    same widths (equalized-lr scales un-baked). Where G's positional encoding is a
+    coarse grid and the file's is finer, the grid is the least-squares fit whose
+    bilinear upsampling is closest to the file's encoding (its smooth part)."""
+    src = load_exported(out_dir)
+    if src.cfg.layer_specs() != G.cfg.layer_specs() or src.cfg.tokens != G.cfg.tokens \
+            or src.cfg.heads != G.cfg.heads or src.cfg.head_dim != G.cfg.head_dim \
+            or src.cfg.z_dim != G.cfg.z_dim or src.cfg.w_dim != G.cfg.w_dim \
+            or src.cfg.mapping_layers != G.cfg.mapping_layers:
+        raise ValueError(f"{out_dir}: another architecture than the one being trained")
+    with torch.no_grad():
+        for a, b in zip(G.mapping.fcs, src.mapping.fcs):
+            a.weight.copy_(b.weight / a.scale); a.bias.copy_(b.bias / a.lr_mul)
+        G.w_avg.copy_(src.w_avg)
+        G.synthesis.const.copy_(src.synthesis.const)
+        for a, b in zip(G.synthesis.layers, src.synthesis.layers):
+            a.pos_grid.copy_(_fit_grid(b.pos(), a.pos_size, a.res))
+            a.query.weight.copy_(b.query.weight / a.query.scale)
+            a.keys.copy_(b.keys)
+            a.value.weight.copy_(b.value.weight / a.value.scale); a.value.bias.copy_(b.value.bias / a.value.lr_mul)
+            a.conv.weight.copy_(b.conv.weight / a.conv.scale)
+            a.bias.copy_(b.bias)
+            if a.noise_strength is not None:
+                a.noise_strength.copy_(b.noise_strength); a.noise_const.copy_(b.noise_const)
+
+
+def _fit_grid(pos: torch.Tensor, g: int, res: int) -> torch.Tensor:
+    """pos [res*res, C] -> grid [C, g, g] minimising |upsample(grid) - pos|."""
+    from .model import upsample_bilinear
+    if g == res:
+        return pos.t().reshape(-1, res, res)
+    basis = torch.eye(g * g, dtype=torch.float64).view(g * g, 1, g, g)
+    U = upsample_bilinear(basis, res).reshape(g * g, res * res).t()      # [P, g*g]
+    sol = torch.linalg.lstsq(U, pos.double()).solution                   # [g*g, C]
+    return sol.t().reshape(-1, g, g).float()
 
 
 def main(argv=None):

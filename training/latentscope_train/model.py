@@ -43,6 +43,15 @@ class GeneratorConfig:
     mapping_lr_mul: float = 0.01
     # Feature channels per resolution (keys are str so the dict survives JSON).
     channels: dict = field(default_factory=lambda: {"4": 128, "8": 128, "16": 64, "32": 48, "64": 24})
+    # Positional encoding: 0 = a free parameter per pixel (the first release); N = a
+    # learned N x N grid per layer, bilinearly upsampled to layers finer than N. A free
+    # per-pixel encoding at 64x64 lets G paint fixed pixel-level texture into every face
+    # (the stripe artefact, docs/training.md); a coarse grid cannot. Export bakes the
+    # upsampled encoding, so the engine sees the same [P, C] tensor either way.
+    pos_grid: int = 0
+
+    def pos_size(self, res: int) -> int:
+        return res if self.pos_grid <= 0 else min(res, self.pos_grid)
 
     def ch(self, res: int) -> int:
         return int(self.channels[str(res)])
@@ -123,6 +132,14 @@ def lrelu(x):
     return F.leaky_relu(x, LRELU_SLOPE) * LRELU_GAIN
 
 
+def upsample_bilinear(x, size: int):
+    """Bilinear to size x size (half-pixel centres, edges clamped); the identity
+    when x is already that size."""
+    if x.shape[-1] == size:
+        return x
+    return F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+
+
 def upsample2x(x):
     """Bilinear x2 (half-pixel centres, edges clamped). Equal to StyleGAN2's
     [1,3,3,1] FIR upsampling away from the border."""
@@ -157,7 +174,8 @@ class StyledLayer(nn.Module):
         cin, cout, res = spec["cin"], spec["cout"], spec["res"]
         self.heads, self.head_dim = cfg.heads, cfg.head_dim
         assert cin % cfg.heads == 0, f"{spec['name']}: {cin} channels do not split into {cfg.heads} heads"
-        self.pos = nn.Parameter(torch.randn(res * res, cin) * 0.02)
+        self.res, self.pos_size = res, cfg.pos_size(res)
+        self.pos_grid = nn.Parameter(torch.randn(cin, self.pos_size, self.pos_size) * 0.02)
         self.query = EqualLinear(cin, cfg.heads * cfg.head_dim, bias=False)
         self.keys = nn.Parameter(torch.randn(cfg.tokens, cfg.heads * cfg.head_dim))
         # Value projection = StyleGAN's style affine; bias 1 so styles start at identity.
@@ -170,6 +188,10 @@ class StyledLayer(nn.Module):
         else:
             self.noise_strength = None
 
+    def pos(self) -> torch.Tensor:
+        """The positional encoding at this layer's resolution, [P, C] (as exported)."""
+        return upsample_bilinear(self.pos_grid.unsqueeze(0), self.res)[0].flatten(1).t()
+
     def forward(self, x, w, noise=None, noise_mode="random", return_attn=False):
         # Channel-first throughout (as the Swift engine): tokens are columns of [B, C, P].
         B, C, H, W = x.shape
@@ -178,7 +200,7 @@ class StyledLayer(nn.Module):
         var = (t - mean).square().mean(dim=1, keepdim=True)
         n = (t - mean) * torch.rsqrt(var + LN_EPS)             # LayerNorm over channels, no affine
         wq, _ = self.query.effective()
-        q = torch.matmul(wq, n + self.pos.t())                 # [B, h*dk, P]
+        q = torch.matmul(wq, n + self.pos().t())                 # [B, h*dk, P]
         q = q.view(B, self.heads, self.head_dim, H * W)        # [B, h, dk, P]
         k = self.keys.view(-1, self.heads, self.head_dim).transpose(0, 1)      # [h, T, dk]
         logits = torch.matmul(k, q) / math.sqrt(self.head_dim)                 # [B, h, T, P]
@@ -275,13 +297,30 @@ class DiscBlock(nn.Module):
         return (y + s) / math.sqrt(2.0)
 
 
+def discriminator_channels(cfg: GeneratorConfig, spec: dict | float | None = None) -> dict:
+    """D's widths per resolution: None = G's widths; a number = G's widths times it
+    (at most 512); a dict = as given (str keys). D is not shipped, so it may be far
+    wider than G."""
+    if spec is None:
+        spec = 1.0
+    if isinstance(spec, dict):
+        out = {str(r): int(spec[str(r)]) for r in cfg.resolutions}
+    else:
+        out = {str(r): min(512, int(round(cfg.ch(r) * float(spec)))) for r in cfg.resolutions}
+    if any(c <= 0 for c in out.values()):
+        raise ValueError(f"discriminator widths must be positive: {out}")
+    return out
+
+
 class Discriminator(nn.Module):
-    def __init__(self, cfg: GeneratorConfig, mbstd_group: int = 4):
+    def __init__(self, cfg: GeneratorConfig, mbstd_group: int = 4, channels: dict | float | None = None):
         super().__init__()
+        self.channels = discriminator_channels(cfg, channels)
+        ch = lambda r: self.channels[str(r)]
         res = cfg.resolutions[::-1]  # 64, 32, ..., 4
-        self.from_rgb = EqualConv2d(3, cfg.ch(res[0]), 1)
-        self.blocks = nn.ModuleList(DiscBlock(cfg.ch(r), cfg.ch(r // 2)) for r in res[:-1])
-        c4 = cfg.ch(4)
+        self.from_rgb = EqualConv2d(3, ch(res[0]), 1)
+        self.blocks = nn.ModuleList(DiscBlock(ch(r), ch(r // 2)) for r in res[:-1])
+        c4 = ch(4)
         self.mbstd_group = mbstd_group
         self.conv = EqualConv2d(c4 + 1, c4, 3)
         self.fc = EqualLinear(c4 * 16, c4)

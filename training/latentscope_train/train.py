@@ -28,6 +28,7 @@ import torch.distributed as dist
 import torch.nn as nn
 import torch.nn.functional as F
 
+from . import checkpoint
 from .augment import diff_augment
 from .data import DEFAULT_DATA, Sampler, cached_images
 from .imageio import save_grid
@@ -69,6 +70,16 @@ def parse_args(argv=None):
     p.add_argument("--ema-rampup", type=float, default=0.05)
     p.add_argument("--augment", default="translation,color", help="DiffAugment policy for D ('' for none)")
     p.add_argument("--config", default=None, help="JSON file or inline JSON overriding GeneratorConfig fields")
+    p.add_argument("--d-channels", default=None,
+                   help="discriminator widths: a factor of G's widths (e.g. 2.5) or inline JSON {\"64\": 64, ...}; default G's")
+    p.add_argument("--d-warmup", type=int, default=0,
+                   help="first N steps train D only (G frozen): a fresh D next to a warm-started G")
+    p.add_argument("--resume-from", default=None,
+                   help="a compact checkpoint (training/checkpoints/) to resume when RUN/checkpoint.pt is missing or older")
+    p.add_argument("--save-compact", default=None,
+                   help="also write the compact checkpoint here whenever RUN/checkpoint.pt is written")
+    p.add_argument("--init-from", default=None,
+                   help="exported model folder whose weights start G and G_ema (a new run only; D starts fresh)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--log-every", type=int, default=20)
     p.add_argument("--sample-every", type=int, default=500)
@@ -78,17 +89,25 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
+def parse_d_channels(spec: str | None):
+    if spec is None:
+        return None
+    try:
+        v = json.loads(spec)
+    except json.JSONDecodeError:
+        raise SystemExit(f"--d-channels: {spec!r} is neither a number nor JSON")
+    if isinstance(v, (int, float)) and v > 0:
+        return float(v)
+    if isinstance(v, dict):
+        return v
+    raise SystemExit(f"--d-channels: {spec!r} must be a positive factor or an object of widths")
+
+
 def load_config(spec: str | None) -> GeneratorConfig:
     if not spec:
         return GeneratorConfig()
     text = open(spec).read() if os.path.exists(spec) else spec
     return GeneratorConfig.from_dict(json.loads(text))
-
-
-def atomic_save(obj, path: str):
-    tmp = path + ".tmp"
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
 
 
 class Trainer:
@@ -113,16 +132,21 @@ class Trainer:
         torch.manual_seed(args.seed + self.rank)
         self.cfg = load_config(args.config)
         self.G = Generator(self.cfg).to(self.device)
-        self.D = Discriminator(self.cfg).to(self.device)
+        self.D = Discriminator(self.cfg, channels=parse_d_channels(args.d_channels)).to(self.device)
+        resume = self.pick_resume()
+        if args.init_from and resume is None:
+            from .export import init_from_exported
+            init_from_exported(self.G, args.init_from)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         c = args.r1_interval / (args.r1_interval + 1)  # lazy regularisation keeps the effective step
         self.opt_G = torch.optim.Adam(self.G.parameters(), lr=args.lr, betas=(0.0, 0.99), eps=1e-8)
         self.opt_D = torch.optim.Adam(self.D.parameters(), lr=args.lr * c, betas=(0.0, 0.99 ** c), eps=1e-8)
         self.step, self.nimg, self.train_seconds = 0, 0, 0.0
+        self.log_file = None
         self.data_gen = torch.Generator().manual_seed(args.seed * 1000 + self.rank)
 
-        if os.path.exists(self.ckpt_path):
-            self.load(self.ckpt_path)
+        if resume is not None:
+            self.load(resume)
         self.G_train = MixingGenerator(self.G, args.mixing_prob)
         self.D_train = self.D
         if self.distributed:
@@ -142,16 +166,32 @@ class Trainer:
 
     def state(self):
         return dict(
-            config=self.cfg.to_dict(), args=vars(self.args), step=self.step, nimg=self.nimg,
+            config=self.cfg.to_dict(), d_channels=self.D.channels, args=vars(self.args), step=self.step, nimg=self.nimg,
             train_seconds=self.train_seconds, G=self.G.state_dict(), D=self.D.state_dict(),
             G_ema=self.G_ema.state_dict(), opt_G=self.opt_G.state_dict(), opt_D=self.opt_D.state_dict(),
             rng=dict(torch=torch.get_rng_state(), numpy=np.random.get_state(), python=random.getstate(),
                      data=self.data_gen.get_state()),
         )
 
+    def pick_resume(self) -> str | None:
+        """The local checkpoint, or the compact one when it is further along (a new
+        machine has only the repository's)."""
+        local = self.ckpt_path if os.path.exists(self.ckpt_path) else None
+        compact_path = self.args.resume_from
+        if not compact_path or not os.path.exists(compact_path):
+            if compact_path and self.rank == 0:
+                print(f"{compact_path} not found; not resuming from it", flush=True)
+            return local
+        if local is None:
+            return compact_path
+        steps = [torch.load(p, map_location="cpu", weights_only=False)["step"] for p in (local, compact_path)]
+        return compact_path if steps[1] > steps[0] else local
+
     def load(self, path):
         ck = torch.load(path, map_location=self.device, weights_only=False)
-        if ck["config"] != self.cfg.to_dict():
+        if checkpoint.is_compact(ck):
+            return self.load_compact(path, ck)
+        if ck["config"] != self.cfg.to_dict() or ck.get("d_channels", self.D.channels) != self.D.channels:
             raise SystemExit(f"{path} was trained with another architecture; use a new --run folder")
         self.G.load_state_dict(ck["G"])
         self.D.load_state_dict(ck["D"])
@@ -169,9 +209,41 @@ class Trainer:
         if self.rank == 0:
             print(f"resumed {path} at step {self.step} ({self.nimg / 1000:.1f} kimg)", flush=True)
 
+    def load_compact(self, path, ck):
+        if ck["config"] != self.cfg.to_dict() or ck.get("d_channels") != self.D.channels:
+            raise SystemExit(f"{path} was trained with another architecture (see its config); "
+                             "give the same --config and --d-channels, or use another --run folder")
+        self.G.load_state_dict(ck["G"])
+        self.D.load_state_dict(ck["D"])
+        self.G_ema.load_state_dict(ck["G_ema"])
+        checkpoint.restore_optimizer(self.opt_G, ck.get("opt_G"))
+        checkpoint.restore_optimizer(self.opt_D, ck.get("opt_D"))
+        self.step, self.nimg, self.train_seconds = ck["step"], ck["nimg"], ck["train_seconds"]
+        torch.set_rng_state(ck["rng"]["torch"])
+        np.random.set_state(ck["rng"]["numpy"])
+        random.setstate(ck["rng"]["python"])
+        self.data_gen.set_state(ck["rng"]["data"])
+        if self.rank:
+            torch.manual_seed(self.args.seed + self.rank + 7919 * self.step)
+            self.data_gen.manual_seed(self.args.seed * 1000 + self.rank + 7919 * self.step)
+        log_path = os.path.join(self.args.run, "log.csv")
+        if self.rank == 0 and ck.get("log") and not os.path.exists(log_path):
+            with open(log_path, "w") as f:  # the log goes on where the checkpoint's left off
+                f.write(ck["log"])
+        if self.rank == 0:
+            left = f"; rebuilt: {', '.join(ck['omitted'])}" if ck["omitted"] else ""
+            print(f"resumed {path} (compact, {ck['dtype']}) at step {self.step} ({self.nimg / 1000:.1f} kimg){left}", flush=True)
+
     def save(self):
         if self.rank == 0:
-            atomic_save(self.state(), self.ckpt_path)
+            full = self.state()
+            checkpoint.save(full, self.ckpt_path)
+            if self.args.save_compact:
+                log_path = os.path.join(self.args.run, "log.csv")
+                if self.log_file:
+                    self.log_file.flush()
+                log_text = open(log_path).read() if os.path.exists(log_path) else None
+                checkpoint.save(checkpoint.compact(full, log_text=log_text), self.args.save_compact)
 
     # MARK: one step
 
@@ -183,11 +255,16 @@ class Trainer:
         stats = {}
         # Generator: non-saturating logistic loss through D (D frozen, not DDP-wrapped here).
         self.D.requires_grad_(False)
-        fake = self.G_train(self.latents(), self.latents())
-        loss_G = F.softplus(-self.D(diff_augment(fake, a.augment))).mean()
-        self.opt_G.zero_grad(set_to_none=True)
-        loss_G.backward()
-        self.opt_G.step()
+        if self.step < a.d_warmup:  # D catches up with a warm-started G first
+            with torch.no_grad():
+                fake = self.G_train(self.latents(), self.latents())
+                loss_G = F.softplus(-self.D(diff_augment(fake, a.augment))).mean()
+        else:
+            fake = self.G_train(self.latents(), self.latents())
+            loss_G = F.softplus(-self.D(diff_augment(fake, a.augment))).mean()
+            self.opt_G.zero_grad(set_to_none=True)
+            loss_G.backward()
+            self.opt_G.step()
         self.D.requires_grad_(True)
         stats["loss_G"] = loss_G.item()
 
@@ -237,6 +314,7 @@ class Trainer:
         fields = ["step", "kimg", "seconds", "loss_G", "loss_D", "D_real", "D_fake", "r1"]
         new_log = not os.path.exists(log_path)
         log = open(log_path, "a", newline="") if self.rank == 0 else None
+        self.log_file = log
         writer = csv.DictWriter(log, fieldnames=fields, extrasaction="ignore") if log else None
         if writer and new_log:
             writer.writeheader()

@@ -113,6 +113,8 @@ def test_evaluate_cli(tmp_path, shards):
     fd = res["fd_onet"]
     assert fd["generated_vs_real"] >= 0 and fd["real_vs_real"] >= 0
     assert np.isfinite([fd["generated_vs_real"], fd["real_vs_real"]]).all()
+    var = res["variance_ratio_onet"]
+    assert var["generated_vs_real"] > 0 and 0.3 < var["real_b_vs_real"] < 3.0  # two real halves: similar spread
     res2 = evaluate.main(["--model", model, "--data", shards, "--n", "8", "--psi", "0.5"])
     assert res2["psi"] == 0.5 and res2["real"] == res["real"]  # the real side is deterministic
 
@@ -162,3 +164,19 @@ def test_bench_torch_json(tmp_path):
     bad = subprocess.run([sys.executable, os.path.join(TRAINING, "bench_torch.py"), "--model", str(tmp_path / "nope"),
                           "--json"], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and bad.stdout == ""
+
+
+@needs_facenet
+def test_variance_ratio_sees_a_collapsed_model(tmp_path, shards):
+    """A generator that always draws the same face has (almost) no variety."""
+    G, model = exported(tmp_path)
+    from latentscope_train.export import export_generator
+    with torch.no_grad():
+        for fc in G.mapping.fcs:
+            fc.weight.zero_()  # w no longer depends on z: every seed is the same face
+        for layer in G.synthesis.layers:
+            if layer.noise_strength is not None:
+                layer.noise_strength.zero_()
+    export_generator(G, str(tmp_path / "collapsed"), "c", "float32")
+    res = evaluate.main(["--model", str(tmp_path / "collapsed"), "--data", shards, "--n", "8", "--threads", "1"])
+    assert res["variance_ratio_onet"]["generated_vs_real"] < 1e-3

@@ -29,7 +29,10 @@ def outputs(G, z):
         return torch.cat([G(z, noise_mode="const").flatten(1), G(z, psi=0.7, noise_mode="const").flatten(1)], 1)
 
 
-@pytest.mark.parametrize("cfg", [TINY_CONFIG, SMALL64], ids=["tiny", "small64"])
+SMALL64_GRID = {**SMALL64, "pos_grid": 8}
+
+
+@pytest.mark.parametrize("cfg", [TINY_CONFIG, SMALL64, SMALL64_GRID], ids=["tiny", "small64", "small64-grid8"])
 def test_round_trip_float32(tmp_path, cfg):
     G = trained_like(cfg)
     config = export_generator(G, str(tmp_path), "m", "float32")
@@ -93,3 +96,43 @@ def test_fixtures_are_reproducible(tmp_path):
         assert filecmp.cmp(a / f, b / f, shallow=False), f
     golden = load_file(str(a / "tiny-golden.safetensors"))
     assert golden["image"].shape == (3, 3, 16, 16)
+
+
+def test_grid_encoding_is_baked_smooth_at_full_resolution(tmp_path):
+    G = trained_like(SMALL64_GRID)
+    with torch.no_grad():
+        for layer in G.synthesis.layers:
+            layer.pos_grid.normal_()
+    export_generator(G, str(tmp_path), "g", "float32")
+    t = load_file(str(tmp_path / "generator.safetensors"))
+    pos = t["synthesis.b64.conv1.pos"]
+    assert pos.shape == (64 * 64, 8)  # the engine's [P, C], whatever the grid
+    assert G.synthesis.layers[-2].pos_grid.shape == (8, 8, 8)
+    img = pos.t().reshape(8, 64, 64)
+    step = (img[:, :, 1:] - img[:, :, :-1]).abs().max()
+    assert step < 0.5 * img.abs().max()  # 8x bilinear: neighbouring pixels differ by a fraction
+    assert torch.equal(t["synthesis.b8.conv1.pos"], G.synthesis.layers[3].pos_grid.flatten(1).t())  # 8x8: itself
+
+
+def test_warm_start_copies_weights(tmp_path):
+    """init_from_exported: same widths -> the same function; a coarser grid -> the
+    least-squares smooth part of the file's encoding."""
+    from latentscope_train.export import init_from_exported
+    G = trained_like(SMALL64)
+    export_generator(G, str(tmp_path), "m", "float32")
+    z = torch.randn(3, G.cfg.tokens, G.cfg.z_dim)
+    same = Generator(GeneratorConfig.from_dict(SMALL64))
+    init_from_exported(same, str(tmp_path))
+    assert (outputs(G, z) - outputs(same.eval(), z)).abs().max() < 1e-5
+    grid = Generator(GeneratorConfig.from_dict(SMALL64_GRID))
+    init_from_exported(grid, str(tmp_path))
+    assert torch.equal(grid.synthesis.const, G.synthesis.const)
+    fine, coarse = G.synthesis.layers[-2].pos(), grid.synthesis.layers[-2].pos()
+    assert coarse.shape == fine.shape
+    # the fit is the best grid: nudging it makes the residual larger
+    r = (coarse - fine).square().sum()
+    with torch.no_grad():
+        grid.synthesis.layers[-2].pos_grid.add_(torch.randn_like(grid.synthesis.layers[-2].pos_grid) * 1e-2)
+    assert (grid.synthesis.layers[-2].pos() - fine).square().sum() > r
+    with pytest.raises(ValueError, match="another architecture"):
+        init_from_exported(Generator(GeneratorConfig.from_dict({**SMALL64, "tokens": 2})), str(tmp_path))

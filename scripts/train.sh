@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Trains the bundled model's recipe on, from wherever it stands: the local run folder
+# or, on a new machine, the compact checkpoint committed in training/checkpoints/.
+# Writes that compact checkpoint back (replaced, one file) whenever it checkpoints.
+#
+# Usage: scripts/train.sh [MINUTES] [DATA_DIR]
+#   MINUTES   wall time of this invocation (default 120)
+#   DATA_DIR  the utkface64 shards (default ../shared/datasets/utkface64)
+# Environment: RUN (run folder, default ~/.cache/latentscope/runs/utk64-b),
+#   THREADS (default: all cores), PYTHON (default .venv/bin/python or python3).
+# It runs at the lowest CPU priority, so builds and tests next to it stay usable.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+minutes=${1:-120}
+data=$(realpath "${2:-../shared/datasets/utkface64}")
+run=${RUN:-$HOME/.cache/latentscope/runs/utk64-b}
+py=${PYTHON:-$([ -x .venv/bin/python ] && echo "$root/.venv/bin/python" || echo python3)}
+threads=${THREADS:-$(nproc)}
+
+# The recipe (docs/training.md, "The second model"). Changing any architecture value
+# needs a new run folder and a new checkpoint file. --init-from and --d-warmup only act
+# on a run that starts from nothing: G then starts from the bundled model's weights
+# (the run in training/checkpoints/ began from the first release, 201.6 kimg).
+recipe=(
+    --config '{"pos_grid": 16}'
+    --d-channels '{"64": 64, "32": 96, "16": 128, "8": 256, "4": 256}'
+    --init-from "$root/assets/models/utkface64"
+    --d-warmup 150
+)
+cd training
+exec nice -n 19 "$py" -m latentscope_train.train --run "$run" --data "$data" --minutes "$minutes" \
+    --threads "$threads" --sample-every 250 --ckpt-minutes 10 \
+    --resume-from "$root/training/checkpoints/utk64-b.pt" --save-compact "$root/training/checkpoints/utk64-b.pt" \
+    "${recipe[@]}"

@@ -1,0 +1,120 @@
+"""The compact checkpoint: what a new machine resumes from (training/checkpoints/)."""
+import os
+
+import pytest
+import torch
+
+from latentscope_train import checkpoint
+from latentscope_train.train import Trainer, parse_args
+
+
+def args(run, data, config, *extra):
+    return parse_args(["--run", str(run), "--data", data, "--config", config, "--batch", "4", "--threads", "1",
+                       "--log-every", "1", "--sample-every", "0", "--r1-interval", "2", "--limit-images", "16",
+                       "--d-channels", "1.5", *extra])
+
+
+def states(t):
+    return {name: {k: v.detach().clone() for k, v in m.state_dict().items()}
+            for name, m in [("G", t.G), ("D", t.D), ("G_ema", t.G_ema)]}
+
+
+def assert_same(a, b, atol=0.0, rtol=0.0):
+    for name in a:
+        for k in a[name]:
+            x, y = a[name][k].float(), b[name][k].float()
+            assert torch.allclose(x, y, atol=atol, rtol=rtol), f"{name}.{k}: max diff {(x - y).abs().max()}"
+
+
+def test_resume_on_a_new_machine_equals_an_uninterrupted_run(tmp_path, shards, small64_json):
+    """Save compact (float32), load into a new trainer in an empty run folder, one more
+    step: the same weights as three steps without a break."""
+    straight = Trainer(args(tmp_path / "straight", shards, small64_json))
+    for _ in range(3):
+        straight.train_step()
+
+    first = Trainer(args(tmp_path / "first", shards, small64_json))
+    first.train_step(); first.train_step()
+    path = str(tmp_path / "repo" / "ck.pt")
+    checkpoint.save(checkpoint.compact(first.state(), dtype=torch.float32, moment_dtype=torch.float32,
+                                       budget=10**9, log_text="step,kimg\n1,0.004\n"), path)
+
+    second = Trainer(args(tmp_path / "new-machine", shards, small64_json, "--resume-from", path))
+    assert second.step == 2 and second.nimg == 8
+    assert open(tmp_path / "new-machine" / "log.csv").read() == "step,kimg\n1,0.004\n"
+    second.train_step()
+    assert second.step == straight.step == 3
+    assert_same(states(straight), states(second))
+    # the moments went through too: Adam's second moment of G's first parameter
+    p0 = next(second.G.parameters())
+    assert torch.equal(second.opt_G.state[p0]["exp_avg_sq"], straight.opt_G.state[next(straight.G.parameters())]["exp_avg_sq"])
+
+
+def test_float16_checkpoint_is_close_and_within_budget(tmp_path, shards, small64_json):
+    t = Trainer(args(tmp_path / "a", shards, small64_json))
+    t.train_step()
+    full = t.state()
+    ck = checkpoint.compact(full)
+    path = str(tmp_path / "ck.pt")
+    checkpoint.save(ck, path)
+    assert os.path.getsize(path) <= checkpoint.BUDGET
+    assert ck["G"]["synthesis.const"].dtype == torch.float16 and ck["omitted"] == []
+    u = Trainer(args(tmp_path / "b", shards, small64_json, "--resume-from", path))
+    assert u.step == 1
+    assert_same(states(t), states(u), atol=1e-6, rtol=2 ** -10)  # float16: 11-bit mantissa
+
+
+def test_budget_leaves_out_moments_first_and_refuses_weights(tmp_path, shards, small64_json):
+    t = Trainer(args(tmp_path / "a", shards, small64_json))
+    t.train_step()
+    full = t.state()
+    whole = checkpoint._nbytes(checkpoint.compact(full))
+    no_d_moments = checkpoint.compact(full, budget=whole - 1)
+    assert "opt_D" in no_d_moments["omitted"] and "G" in no_d_moments
+    assert checkpoint._nbytes(no_d_moments) <= whole - 1
+    with pytest.raises(ValueError, match="do not fit"):
+        checkpoint.compact(full, budget=1000)
+    # a trainer resumes without the left-out moments
+    path = str(tmp_path / "ck.pt")
+    checkpoint.save(no_d_moments, path)
+    u = Trainer(args(tmp_path / "b", shards, small64_json, "--resume-from", path))
+    assert u.step == 1 and len(u.opt_D.state) == 0 and len(u.opt_G.state) > 0
+    u.train_step()
+
+
+def test_local_checkpoint_wins_when_it_is_further_along(tmp_path, shards, small64_json):
+    run = tmp_path / "run"
+    t = Trainer(args(run, shards, small64_json, "--kimg", "0.004"))
+    t.run()  # one step, writes run/checkpoint.pt
+    path = str(tmp_path / "old.pt")
+    checkpoint.save(checkpoint.compact(t.state()), path)
+    u = Trainer(args(run, shards, small64_json, "--kimg", "0.008"))
+    u.run()  # step 2 locally
+    v = Trainer(args(run, shards, small64_json, "--resume-from", path))
+    assert v.step == 2  # not the compact one at step 1
+
+
+def test_compact_checkpoint_refuses_another_architecture(tmp_path, shards, small64_json):
+    t = Trainer(args(tmp_path / "a", shards, small64_json))
+    path = str(tmp_path / "ck.pt")
+    checkpoint.save(checkpoint.compact(t.state()), path)
+    with pytest.raises(SystemExit, match="another architecture"):
+        Trainer(parse_args(["--run", str(tmp_path / "b"), "--data", shards, "--config", small64_json,
+                            "--limit-images", "16", "--d-channels", "2", "--resume-from", path]))
+
+
+def test_not_a_compact_checkpoint(tmp_path):
+    path = tmp_path / "x.pt"
+    torch.save({"step": 1}, path)
+    with pytest.raises(ValueError, match="not a compact checkpoint"):
+        checkpoint.load(str(path))
+
+
+def test_cli_writes_compact_from_a_run(tmp_path, shards, small64_json):
+    run = tmp_path / "run"
+    Trainer(args(run, shards, small64_json, "--kimg", "0.004")).run()
+    out = tmp_path / "checkpoints" / "c.pt"
+    checkpoint.main([str(run / "checkpoint.pt"), str(out)])
+    ck = checkpoint.load(str(out))
+    assert ck["step"] == 1 and ck["log"].startswith("step,")
+    assert not [f for f in os.listdir(out.parent) if f != "c.pt"]  # no temporary file left
