@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up and runs every test: the Python training pipeline (pytest) and the
 # Swift package (engine parity, imaging, terminal, explorer, CLI end to end,
-# the explorer driven in tmux). Installs missing Debian and Python packages first.
+# the explorer driven in tmux) and the installer (scripts/test-install.sh). Installs
+# missing Debian and Python packages first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extra=(tmux)
@@ -22,9 +23,13 @@ echo "== Swift: build and test" >&2
 swift build --build-tests
 swift test --skip-build 2>&1 | tee "$log/swift"
 
+echo "== Install: scripts/install.sh into a temporary prefix, used from elsewhere" >&2
+scripts/test-install.sh 2>&1 | tee "$log/install"
+
 # One closing line for both suites (each run above already failed the script on any failure).
 py=$(grep -Eo '[0-9]+ passed' "$log/pytest" | tail -1 | grep -Eo '[0-9]+' || echo 0)
 sw=$(grep -Eo 'Test run with [0-9]+ tests' "$log/swift" | tail -1 | grep -Eo '[0-9]+' || echo 0)
 pyskip=$(grep -Eo '[0-9]+ skipped' "$log/pytest" | tail -1 | grep -Eo '[0-9]+' || echo 0)
 swskip=$(grep -cE '^. Test .* skipped' "$log/swift" || true)
-echo "all: $((py + sw - swskip)) passed, 0 failed, $((pyskip + swskip)) skipped"
+inst=$(grep -Eo '^install: [0-9]+ passed' "$log/install" | grep -Eo '[0-9]+' || echo 0)
+echo "all: $((py + sw - swskip + inst)) passed, 0 failed, $((pyskip + swskip)) skipped"
