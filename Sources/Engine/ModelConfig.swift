@@ -64,62 +64,124 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     /// Channels at a resolution.
     public func channels(at res: Int) -> Int? { channels[String(res)] }
 
+    /// Limits of what this engine runs; a config outside them is refused before anything is allocated.
+    public enum Limits {
+        public static let resolution = 4...1024
+        public static let dim = 1...4096            // z_dim, w_dim and every channel count
+        public static let tokens = 1...256
+        public static let heads = 1...64
+        public static let headDim = 1...1024
+        public static let mappingLayers = 1...64
+        /// A config is a few kilobytes; anything this large is not one.
+        public static let fileBytes = 1 << 20
+        /// Characters of the name (it becomes a folder name) and of the other strings.
+        public static let nameLength = 128
+        public static let textLength = 4096
+    }
+
     /// Reads and validates `path`.
     public static func load(path: String) throws -> ModelConfig {
+        // Refuse a huge file by its size, before reading it: parsing 100 MB takes minutes.
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > Limits.fileBytes {
+            throw ModelError.badFile(file: path, reason: "is \(size) bytes; a config.json has at most \(Limits.fileBytes)")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModelError.missingFile(path)
         }
+        return try decode(data, path: path)
+    }
+
+    /// A config from its bytes (`path` names it in messages), with every check of `load`.
+    public static func decode(_ data: Data, path: String) throws -> ModelConfig {
+        guard data.count <= Limits.fileBytes else {
+            throw ModelError.badFile(file: path, reason: "is \(data.count) bytes; a config.json has at most \(Limits.fileBytes)")
+        }
+        if let problem = StrictJSON.problem(in: data) { throw ModelError.badFile(file: path, reason: "not valid JSON: \(problem)") }
         let cfg: ModelConfig
-        do { cfg = try JSONDecoder().decode(ModelConfig.self, from: data) } catch let DecodingError.keyNotFound(key, _) {
-            throw ModelError.badConfig(path, "missing field '\(key.stringValue)'")
-        } catch let DecodingError.typeMismatch(_, ctx) {
-            throw ModelError.badConfig(path, "field '\(ctx.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type")
-        } catch {
-            throw ModelError.badConfig(path, "not a valid JSON config (\(error))")
+        do { cfg = try JSONDecoder().decode(ModelConfig.self, from: data) } catch {
+            throw ModelError.badFile(file: path, reason: StrictJSON.describe(error))
         }
         try cfg.validate(path: path)
         return cfg
     }
 
     /// The styled layers implied by the architecture fields (mirrors GeneratorConfig.layer_specs).
-    public func expectedLayers() throws -> [LayerSpec] {
+    public func expectedLayers() throws -> [LayerSpec] { try expectedLayers(path: "config.json") }
+
+    func expectedLayers(path: String) throws -> [LayerSpec] {
         var specs: [LayerSpec] = []
         var r = 4
-        while r <= resolution {
-            guard let c = channels(at: r) else { throw ModelError.badConfig("config.json", "channels has no entry for resolution \(r)") }
+        var previous = 0
+        while r <= min(resolution, Limits.resolution.upperBound) {
+            guard let c = channels(at: r) else {
+                throw ModelError.badField(file: path, field: "channels", expected: "an entry for resolution \(r)", got: "none")
+            }
+            guard Limits.dim.contains(c) else {
+                throw ModelError.badField(file: path, field: "channels.\(r)", expected: "a channel count in \(Limits.dim)", got: "\(c)")
+            }
             if r == 4 {
                 specs.append(LayerSpec(name: "b4.conv1", res: 4, cin: c, cout: c, kernel: 3, up: false, noise: true, act: true))
             } else {
-                let cp = channels(at: r / 2)!
-                specs.append(LayerSpec(name: "b\(r).conv0", res: r, cin: cp, cout: c, kernel: 3, up: true, noise: true, act: true))
+                specs.append(LayerSpec(name: "b\(r).conv0", res: r, cin: previous, cout: c, kernel: 3, up: true, noise: true, act: true))
                 specs.append(LayerSpec(name: "b\(r).conv1", res: r, cin: c, cout: c, kernel: 3, up: false, noise: true, act: true))
             }
             specs.append(LayerSpec(name: "b\(r).torgb", res: r, cin: c, cout: 3, kernel: 1, up: false, noise: false, act: false))
+            previous = c
             r *= 2
         }
         return specs
     }
 
+    /// Nil when `name` can be used as a folder name (user directions live in a folder named
+    /// after the model), else why not.
+    public static func nameProblem(_ name: String) -> String? {
+        if name.isEmpty || name.count > Limits.nameLength { return "1 to \(Limits.nameLength) characters" }
+        if name == "." || name == ".." || name.contains("/") || name.contains("\\") { return "a name without '/' or '\\' that is not '.' or '..'" }
+        if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format }) {
+            return "a name without control characters"
+        }
+        return nil
+    }
+
     func validate(path: String) throws {
-        func bad(_ m: String) -> ModelError { .badConfig(path, m) }
-        guard format == Self.format else { throw bad("format is '\(format)', expected '\(Self.format)'") }
+        func bad(_ field: String, _ expected: String, _ got: String) -> ModelError {
+            .badField(file: path, field: field, expected: expected, got: got)
+        }
+        func shown(_ s: String) -> String { "'\(SafeTensorsFile.shown(s))'" }
+        guard format == Self.format else { throw bad("format", "'\(Self.format)'", shown(format)) }
         guard format_version == Self.formatVersion else {
-            throw bad("format_version \(format_version) is not supported (this build reads \(Self.formatVersion))")
+            throw bad("format_version", "\(Self.formatVersion) (the version this build reads)", "\(format_version)")
         }
-        guard resolution >= 4, resolution & (resolution - 1) == 0 else { throw bad("resolution \(resolution) is not a power of two >= 4") }
-        for (field, v) in [("z_dim", z_dim), ("w_dim", w_dim), ("tokens", tokens), ("heads", heads), ("head_dim", head_dim), ("mapping_layers", mapping_layers)] where v <= 0 {
-            throw bad("\(field) must be positive, is \(v)")
+        if let p = Self.nameProblem(name) { throw bad("name", p, shown(name)) }
+        guard ["float32", "float16"].contains(dtype) else { throw bad("dtype", "'float32' or 'float16'", shown(dtype)) }
+        guard Limits.resolution.contains(resolution), resolution & (resolution - 1) == 0 else {
+            throw bad("resolution", "a power of two in \(Limits.resolution)", "\(resolution)")
         }
-        guard upsample == "bilinear-half-pixel" else { throw bad("upsample '\(upsample)' is not supported") }
-        let expected = try expectedLayers()
+        for (field, v, range) in [("z_dim", z_dim, Limits.dim), ("w_dim", w_dim, Limits.dim), ("tokens", tokens, Limits.tokens),
+                                  ("heads", heads, Limits.heads), ("head_dim", head_dim, Limits.headDim),
+                                  ("mapping_layers", mapping_layers, Limits.mappingLayers)] where !range.contains(v) {
+            throw bad(field, "an integer in \(range)", "\(v)")
+        }
+        for (field, v) in [("lrelu_slope", lrelu_slope), ("lrelu_gain", lrelu_gain)] where !v.isFinite {
+            throw bad(field, "a finite number", "\(v)")
+        }
+        guard layernorm_eps.isFinite, layernorm_eps > 0 else { throw bad("layernorm_eps", "a finite number > 0", "\(layernorm_eps)") }
+        guard upsample == "bilinear-half-pixel" else { throw bad("upsample", "'bilinear-half-pixel'", shown(upsample)) }
+        for (field, v) in [("parameters", parameters), ("synthesis_flops", synthesis_flops)] {
+            if let v, v < 0 { throw bad(field, "a count >= 0", "\(v)") }
+        }
+        for (field, v) in [("training.dataset", training?.dataset), ("training.license", training?.license)] {
+            if let v, v.count > Limits.textLength { throw bad(field, "at most \(Limits.textLength) characters", "\(v.count)") }
+        }
+        let expected = try expectedLayers(path: path)
         guard expected.count == layers.count else {
-            throw bad("lists \(layers.count) layers; resolution \(resolution) implies \(expected.count)")
+            throw bad("layers", "\(expected.count) layers (implied by resolution \(resolution))", "\(layers.count) layers")
         }
-        for (e, l) in zip(expected, layers) where e != l {
-            throw bad("layer '\(l.name)' does not match the architecture (expected \(e))")
+        for (i, (e, l)) in zip(expected, layers).enumerated() where e != l {
+            throw bad("layers[\(i)]", "\(e)", "layer \(shown(l.name)) \(l) (it does not match the architecture)")
         }
         for l in layers where l.cin % heads != 0 {
-            throw bad("layer '\(l.name)': \(l.cin) channels do not split into \(heads) heads")
+            throw bad("heads", "a divisor of every layer's channels", "\(heads) (layer '\(l.name)' has \(l.cin) channels)")
         }
     }
 }
@@ -129,12 +191,21 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case missingFile(String)
     case badConfig(String, String)
     case badTensor(String, String, String)   // file, tensor, problem
+    /// A field of a JSON file holds a value outside what it may hold.
+    case badField(file: String, field: String, expected: String, got: String)
+    /// A file that cannot be used as a whole (too large, not JSON, not decodable).
+    case badFile(file: String, reason: String)
+    /// Writing a file failed (full disk, permissions, ...): the reason is the system's.
+    case writeFailed(path: String, reason: String)
 
     public var description: String {
         switch self {
         case .missingFile(let p): "\(p): no such file"
         case .badConfig(let p, let m): "\(p): \(m)"
-        case .badTensor(let p, let t, let m): "\(p): tensor '\(t)': \(m)"
+        case .badTensor(let p, let t, let m): "\(p): tensor '\(SafeTensorsFile.shown(t))': \(m)"
+        case .badField(let p, let f, let e, let g): "\(p): field '\(f)': expected \(e), got \(g)"
+        case .badFile(let p, let r): "\(p): \(r)"
+        case .writeFailed(let p, let r): "cannot write \(p): \(r)"
         }
     }
 }

@@ -18,6 +18,13 @@ public struct LayerWeights: Sendable {
     public let noiseConst: [Float]?  // [P]
 }
 
+extension ModelError {
+    /// A safetensors error as a model error, naming the tensor when there is one.
+    init(_ e: SafeTensorsError) {
+        self = e.tensor.map { .badTensor(e.path, $0, e.message) } ?? .badFile(file: e.path, reason: e.message)
+    }
+}
+
 /// All parameters of an exported generator.
 public struct GeneratorWeights: Sendable {
     public let config: ModelConfig
@@ -30,16 +37,16 @@ public struct GeneratorWeights: Sendable {
     /// Loads `generator.safetensors` for `config`.
     public init(config: ModelConfig, path: String) throws {
         let file: SafeTensorsFile
-        do { file = try SafeTensorsFile(path: path) } catch let e as SafeTensorsError {
-            throw ModelError.badTensor(e.path, "-", e.message)
-        }
+        do { file = try SafeTensorsFile(path: path) } catch let e as SafeTensorsError { throw ModelError(e) }
+        // The config says how the weights are stored; a file that disagrees was mixed up with another.
+        let dtype: TensorDType = config.dtype == "float16" ? .f16 : .f32
         var used = Set<String>()
         func load(_ name: String, _ shape: [Int]) throws -> [Float] {
             guard let info = file.tensors[name] else {
                 throw ModelError.badTensor(path, name, "missing (expected shape \(shape)); the weights do not match config.json")
             }
-            guard info.dtype == .f32 || info.dtype == .f16 else {
-                throw ModelError.badTensor(path, name, "dtype \(info.dtype.rawValue) is not F32 or F16")
+            guard info.dtype == dtype else {
+                throw ModelError.badTensor(path, name, "dtype \(info.dtype.rawValue), expected \(dtype.rawValue) (config.json says \"dtype\": \"\(config.dtype)\")")
             }
             guard info.shape == shape else {
                 throw ModelError.badTensor(path, name, "shape \(info.shape), expected \(shape) from config.json")
@@ -52,6 +59,9 @@ public struct GeneratorWeights: Sendable {
             return v
         }
         let c = config
+        // Every size below is bounded by ModelConfig.Limits, checked when the config was read,
+        // so these products cannot overflow; a config made in code is checked here again.
+        try c.validate(path: "config of \(path)")
         let hd = c.heads * c.head_dim
         var mw: [[Float]] = [], mb: [[Float]] = []
         for i in 0..<c.mapping_layers {
@@ -62,7 +72,7 @@ public struct GeneratorWeights: Sendable {
         self.mappingWeight = mw
         self.mappingBias = mb
         self.wAvg = try load("w_avg", [c.w_dim])
-        self.const = try load("synthesis.const", [c.channels(at: 4)!, 4, 4])
+        self.const = try load("synthesis.const", [c.layers[0].cin, 4, 4])
         var layers: [LayerWeights] = []
         for s in c.layers {
             let p = "synthesis.\(s.name)."

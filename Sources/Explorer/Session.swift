@@ -1,6 +1,13 @@
 // Session: a session file is JSON holding the bookmarks, the current recipe and
 // the UI state (panel, view, selections), written atomically so a crash never
 // leaves half a file. `latentscope --session FILE` reloads it.
+//
+// Session files come from others too: loading bounds their size and every count
+// in them, and `validated` makes every number fit the model (offsets finite and
+// within ±Recipe.maxOffset, the truncation cutoff within the layers) before the
+// engine sees it. Two explorers saving one file take turns under a flock on its
+// folder, and a save keeps the bookmarks another process added since this one
+// read or wrote the file; the current face and the UI are the last writer's.
 
 import Engine
 import Foundation
@@ -62,11 +69,38 @@ public enum SessionError: Error, Equatable, CustomStringConvertible {
 }
 
 public enum SessionStore {
+    /// Limits of a session file: far beyond what a person makes, small enough to load at once.
+    public enum Limits {
+        public static let fileBytes = 16 << 20
+        public static let bookmarks = 10_000
+        public static let offsets = 1_000
+        public static let slots = 256
+        public static let sources = 1_024
+        public static let nameLength = 256
+    }
+
     /// Reads and decodes a session file; the error says which file and what is wrong with it.
     public static func load(path: String) throws -> SessionFile {
+        let s = try decode(path: path)
+        bases.set(path, s.bookmarks)
+        return s
+    }
+
+    static func decode(path: String) throws -> SessionFile {
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > Limits.fileBytes {
+            throw SessionError.corrupt(path: path, reason: "the file is \(size) bytes; a session has at most \(Limits.fileBytes)")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "permission denied or not a file" : "no such file"
             throw SessionError.unreadable(path: path, reason: reason)
+        }
+        return try decode(data, path: path)
+    }
+
+    /// A session from its bytes (`path` names it in messages), with every check of `load`.
+    public static func decode(_ data: Data, path: String) throws -> SessionFile {
+        guard data.count <= Limits.fileBytes else {
+            throw SessionError.corrupt(path: path, reason: "the file is \(data.count) bytes; a session has at most \(Limits.fileBytes)")
         }
         // Check the header first so a JSON file of another kind gets a plain message.
         struct Header: Decodable { var format: String?; var format_version: Int? }
@@ -80,22 +114,90 @@ public enum SessionStore {
         guard header.format_version == SessionFile.formatVersion else {
             throw SessionError.unsupported(path: path, reason: "format_version \(header.format_version.map(String.init) ?? "missing") (this build reads \(SessionFile.formatVersion))")
         }
-        do { return try JSONDecoder().decode(SessionFile.self, from: data) } catch {
+        // JSONDecoder keeps one of two duplicate keys silently.
+        if let p = StrictJSON.problem(in: data) { throw SessionError.corrupt(path: path, reason: "not JSON (\(p))") }
+        let file: SessionFile
+        do { file = try JSONDecoder().decode(SessionFile.self, from: data) } catch {
             throw SessionError.corrupt(path: path, reason: Self.describe(error))
+        }
+        try checkLimits(file, path: path)
+        return file
+    }
+
+    /// Counts and names within Limits; numbers that must fit a model are checked by `validated`.
+    static func checkLimits(_ s: SessionFile, path: String) throws {
+        func bad(_ what: String, _ n: Int, _ limit: Int) -> SessionError {
+            .corrupt(path: path, reason: "\(what) has \(n) entries or characters; at most \(limit)")
+        }
+        guard s.model.count <= Limits.nameLength else { throw bad("'model'", s.model.count, Limits.nameLength) }
+        guard s.bookmarks.count <= Limits.bookmarks else { throw bad("'bookmarks'", s.bookmarks.count, Limits.bookmarks) }
+        func check(_ r: Recipe, _ at: String) throws {
+            guard r.offsets.count <= Limits.offsets else { throw bad("\(at).offsets", r.offsets.count, Limits.offsets) }
+            guard r.slots.count <= Limits.slots else { throw bad("\(at).slots", r.slots.count, Limits.slots) }
+            guard r.layerSources.count <= Limits.sources else { throw bad("\(at).layerSources", r.layerSources.count, Limits.sources) }
+            guard r.tokenSources.count <= Limits.sources else { throw bad("\(at).tokenSources", r.tokenSources.count, Limits.sources) }
+            for (i, o) in r.offsets.enumerated() {
+                guard o.direction.count <= Limits.nameLength else { throw bad("\(at).offsets[\(i)].direction", o.direction.count, Limits.nameLength) }
+                guard (o.tokens?.count ?? 0) <= Limits.sources else { throw bad("\(at).offsets[\(i)].tokens", o.tokens?.count ?? 0, Limits.sources) }
+            }
+        }
+        try check(s.recipe, "recipe")
+        for (i, b) in s.bookmarks.enumerated() {
+            guard b.name.count <= Limits.nameLength else { throw bad("bookmarks[\(i)].name", b.name.count, Limits.nameLength) }
+            try check(b.recipe, "bookmarks[\(i)].recipe")
+        }
+        guard (s.ui.direction?.count ?? 0) <= Limits.nameLength else { throw bad("ui.direction", s.ui.direction?.count ?? 0, Limits.nameLength) }
+        guard (s.ui.editTokens?.count ?? 0) <= Limits.sources else { throw bad("ui.editTokens", s.ui.editTokens?.count ?? 0, Limits.sources) }
+    }
+
+    /// Bookmarks of each session file as this process last read or wrote them.
+    final class Bases: @unchecked Sendable {
+        private let lock = NSLock()
+        private var byPath: [String: [Bookmark]] = [:]
+        private static func key(_ p: String) -> String { (p as NSString).standardizingPath }
+        func get(_ path: String) -> [Bookmark]? { lock.withLock { byPath[Self.key(path)] } }
+        func set(_ path: String, _ b: [Bookmark]) { lock.withLock { byPath[Self.key(path)] = b } }
+    }
+    static let bases = Bases()
+
+    /// Encodes and writes a session atomically (temp file + rename), holding a flock on
+    /// the file's folder. Bookmarks that another process added to the file since this one
+    /// last read or wrote it are kept (appended); the rest is this session's.
+    public static func save(_ session: SessionFile, path: String) throws {
+        try save(session, path: path, base: bases.get(path) ?? [])
+        bases.set(path, session.bookmarks)
+    }
+
+    /// `base`: the bookmarks the file held when this writer last read or wrote it.
+    static func save(_ session: SessionFile, path: String, base: [Bookmark]) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try withFolderLock(path) {
+            var merged = session
+            if FileManager.default.fileExists(atPath: path), let onDisk = try? decode(path: path) {
+                merged.bookmarks += onDisk.bookmarks.filter { !base.contains($0) && !session.bookmarks.contains($0) }
+            }
+            let data: Data
+            do { data = try encoder.encode(merged) } catch {
+                throw SessionError.unwritable(path: path, reason: "cannot encode: \(error)")
+            }
+            do { try AtomicFile.write(Array(data) + [0x0A], to: path) } catch let e as ImagingError {
+                throw SessionError.unwritable(path: path, reason: e.reason)
+            }
         }
     }
 
-    /// Encodes and writes a session atomically (temp file + rename).
-    public static func save(_ session: SessionFile, path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data: Data
-        do { data = try encoder.encode(session) } catch {
-            throw SessionError.unwritable(path: path, reason: "cannot encode: \(error)")
+    /// Runs `body` holding an exclusive flock on the folder of `path` (no lock file is left
+    /// beside the session); a folder that cannot be opened is left for the write to report.
+    static func withFolderLock(_ path: String, _ body: () throws -> Void) throws {
+        let dir = (path as NSString).deletingLastPathComponent
+        let fd = open(dir.isEmpty ? "." : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return try body() }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw SessionError.unwritable(path: path, reason: "cannot lock its folder: \(String(cString: strerror(errno)))") }
         }
-        do { try AtomicFile.write(Array(data) + [0x0A], to: path) } catch let e as ImagingError {
-            throw SessionError.unwritable(path: path, reason: e.reason)
-        }
+        try body()
     }
 
     /// A decoding error in a sentence naming the field.
@@ -139,6 +241,17 @@ public enum SessionStore {
                 r.psi = 1
                 warnings.append("\(what): ψ out of range, reset to 1")
             }
+            let finite = r.offsets.count
+            r.offsets.removeAll { !$0.amount.isFinite }
+            if r.offsets.count != finite { warnings.append("\(what): dropped \(finite - r.offsets.count) offset(s) that are not numbers") }
+            if r.offsets.contains(where: { abs($0.amount) > Recipe.maxOffset }) {
+                for i in r.offsets.indices { r.offsets[i].amount = min(max(r.offsets[i].amount, -Recipe.maxOffset), Recipe.maxOffset) }
+                warnings.append("\(what): offsets beyond ±\(Int(Recipe.maxOffset)) σ clamped")
+            }
+            if let c = r.truncationCutoff, !(0...model.numLayers).contains(c) {
+                r.truncationCutoff = min(max(c, 0), model.numLayers)
+                warnings.append("\(what): truncation cutoff \(c) is outside 0...\(model.numLayers), set to \(r.truncationCutoff!)")
+            }
         }
         fix(&s.recipe, "current recipe")
         for i in s.bookmarks.indices { fix(&s.bookmarks[i].recipe, "bookmark '\(s.bookmarks[i].name)'") }
@@ -151,6 +264,7 @@ public enum SessionStore {
         if let l = s.ui.editLayers, l.lowerBound < 0 || l.upperBound >= model.numLayers { s.ui.editLayers = nil }
         if let t = s.ui.editTokens, t.contains(where: { $0 < 0 || $0 >= model.tokens }) { s.ui.editTokens = nil }
         if !(0.01...10).contains(s.ui.stepSize) { s.ui.stepSize = 0.5 }
+        if let b = s.ui.bounceAmplitude, !(b > 0 && b <= 20) { s.ui.bounceAmplitude = nil }
         return (s, warnings)
     }
 

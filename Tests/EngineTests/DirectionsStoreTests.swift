@@ -33,8 +33,8 @@ func tinyModelCopy() throws -> String {
         #expect(back.directions == set.directions)
         #expect(back.find("1")?.name == "sefa-coarse0")
         #expect(back.find("age|gender")?.method == "attribute")
-        // No temporary files left behind.
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["index.json", "vectors.safetensors"])
+        // No temporary files left behind (.lock is the writers' lock file).
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == [".lock", "index.json", "vectors.safetensors"])
     }
 
     /// Writes the sample set, lets `spoil` damage it, and returns the read error.
@@ -73,12 +73,12 @@ func tinyModelCopy() throws -> String {
         }
         #expect(garbage.contains("index.json: not a valid direction index"))
         #expect(garbage.contains("HINT:"))
-        #expect(try readError { try editIndex($0) { $0["format"] = "something-else" } }.contains("format is 'something-else', expected 'latentscope-directions'"))
-        #expect(try readError { try editIndex($0) { $0["format_version"] = 9 } }.contains("format_version 9 is not supported"))
+        #expect(try readError { try editIndex($0) { $0["format"] = "something-else" } }.contains("field 'format': expected 'latentscope-directions', got 'something-else'"))
+        #expect(try readError { try editIndex($0) { $0["format_version"] = 9 } }.contains("field 'format_version': expected 1 (the version this build reads), got 9"))
         #expect(try readError { try editEntry($0, 1, "name", "pca0") }.contains("direction 1 ('pca0'): the name appears twice"))
         #expect(try readError { try editEntry($0, 0, "sigma", -1) }.contains("direction 0 ('pca0'): sigma is -1.0"))
         #expect(try readError { try editEntry($0, 1, "layers", [3, 9]) }.contains("layers [3, 9] go past the model's last layer 7"))
-        #expect(try readError { try editEntry($0, 1, "layers", [4, 2]) }.contains("is not [first, last]"))
+        #expect(try readError { try editEntry($0, 1, "layers", [4, 2]) }.contains("field 'directions[1].layers': expected [first, last], got direction 1"))
         #expect(try readError { try editEntry($0, 2, "name", "bad name") }.contains("contains ' '"))
     }
 
