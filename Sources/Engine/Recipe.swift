@@ -52,6 +52,25 @@ public struct Recipe: Codable, Sendable, Equatable {
         self.psi = psi
     }
 
+    /// The largest offset, in σ, along one direction (GANSpace's sliders stop at ±10 σ; twice that
+    /// leaves room). Larger amounts, from a session file or a walk, are clamped to it.
+    public static let maxOffset: Float = 20
+
+    /// `amount` within ±maxOffset; NaN (never a meaningful offset) becomes 0.
+    public static func clampedOffset(_ amount: Float) -> Float {
+        amount.isNaN ? 0 : min(max(amount, -maxOffset), maxOffset)
+    }
+
+    /// Why this recipe cannot be rendered by a model with `layers` layers, or nil when it can.
+    /// A cutoff at or beyond the last layer truncates every layer, like no cutoff.
+    public static func cutoffProblem(_ cutoff: Int?, layers: Int) -> String? {
+        guard let cutoff else { return nil }
+        if cutoff < 0 || cutoff >= layers {
+            return "cutoff \(cutoff) is outside the model's layers 0-\(layers - 1)"
+        }
+        return nil
+    }
+
     /// The noise mode for the engine.
     public var noiseMode: NoiseMode {
         switch noise {
@@ -91,7 +110,9 @@ extension Generator {
         var truncated = raw
         if psi != 1 { truncate(&truncated, psi: psi) }
         var out = WPlus(broadcasting: truncated, layers: config.numLayers)
-        if let cutoff, psi != 1 {
+        // Clamped so a cutoff from a file or an older session never makes an empty or reversed range;
+        // one beyond the last layer leaves every layer truncated.
+        if let cutoff, psi != 1, cutoff < config.numLayers {
             let full = WPlus(broadcasting: raw, layers: config.numLayers)
             for l in max(cutoff, 0)..<config.numLayers { out.setLayer(l, from: full) }
         }
@@ -122,7 +143,8 @@ extension Generator {
                 for l in 0..<L { ws.setToken(t, layer: l, from: s) }
             }
         }
-        for o in r.offsets where o.amount != 0 {
+        for o in r.offsets where Recipe.clampedOffset(o.amount) != 0 {
+            let amount = Recipe.clampedOffset(o.amount)
             guard let d = directions?.direction(named: o.direction) else { throw RecipeError.unknownDirection(o.direction) }
             let layers = o.layers ?? 0...(L - 1)
             guard layers.lowerBound >= 0, layers.upperBound < L else { throw RecipeError.badLayer(layers.upperBound, L) }
@@ -131,11 +153,11 @@ extension Generator {
                     guard t >= 0 && t < T else { throw RecipeError.badToken(t, T) }
                     for l in layers {
                         let base = (l * T + t) * config.w_dim
-                        for i in 0..<config.w_dim { ws.values[base + i] += o.amount * d.sigma * d.vector[i] }
+                        for i in 0..<config.w_dim { ws.values[base + i] += amount * d.sigma * d.vector[i] }
                     }
                 }
             } else {
-                ws.add(d.vector, amount: o.amount * d.sigma, layers: layers)
+                ws.add(d.vector, amount: amount * d.sigma, layers: layers)
             }
         }
         return ws

@@ -230,7 +230,7 @@ public enum CommandParser {
             job = .view(path: file)
         case "grid":
             guard o.positional.count <= 1 else { throw ParseError("export grid: give one seed list, e.g. 0-15") }
-            let seeds = try seedList(o.positional.first ?? o.take("seeds"), default: Array(r.seed..<(r.seed &+ 16)), what: "seeds")
+            let seeds = try seedList(o.positional.first ?? o.take("seeds"), default: (0..<16).map { r.seed &+ UInt64($0) }, what: "seeds")
             let cols = try o.int("cols", default: Int(Double(seeds.count).squareRoot().rounded(.up)), range: 1...4096)
             job = .grid(seeds: seeds, columns: cols, size: size, base: r, path: file)
         case "walk":

@@ -6,9 +6,6 @@
 import Engine
 
 extension Recipe {
-    /// The largest offset, in σ, an edit may reach (GANSpace's sliders stop at ±10 σ; twice that leaves room).
-    public static let maxOffset: Float = 20
-
     /// The offset along `direction` over exactly these layers and tokens (0 when none).
     public func offset(_ direction: String, layers: ClosedRange<Int>?, tokens: [Int]?) -> Float {
         offsets.first { $0.direction == direction && $0.layers == layers && $0.tokens == tokens }?.amount ?? 0
@@ -22,7 +19,7 @@ extension Recipe {
     /// Sets the offset along `direction` over these layers and tokens, clamped to ±maxOffset and
     /// rounded to 1/10000 σ (so +0.1 ten times is exactly 1); an offset of 0 is removed.
     public mutating func setOffset(_ direction: String, amount: Float, layers: ClosedRange<Int>?, tokens: [Int]?) {
-        let a = (min(max(amount, -Self.maxOffset), Self.maxOffset) * 10000).rounded() / 10000
+        let a = (Self.clampedOffset(amount) * 10000).rounded() / 10000
         if let i = offsets.firstIndex(where: { $0.direction == direction && $0.layers == layers && $0.tokens == tokens }) {
             if a == 0 { offsets.remove(at: i) } else { offsets[i].amount = a }
         } else if a != 0 {
@@ -56,14 +53,21 @@ public enum SigmaFormat {
     /// "+1.50σ", "-0.25σ", "0σ".
     public static func signed(_ a: Float) -> String {
         if a == 0 { return "0σ" }
-        let hundredths = Int((abs(a) * 100).rounded())
-        let text = "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
-        return (a < 0 ? "-" : "+") + text + "σ"
+        return (a < 0 ? "-" : "+") + magnitude(a) + "σ"
     }
 
     /// "0.50" style fixed two decimals without a sign.
     public static func plain(_ a: Float) -> String {
-        let hundredths = Int((abs(a) * 100).rounded())
-        return (a < 0 && hundredths > 0 ? "-" : "") + "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
+        let text = magnitude(a)
+        return (a < 0 && text != "0.00" ? "-" : "") + text
+    }
+
+    /// |a| with two decimals. Values from files can be anything: beyond what hundredths in an Int
+    /// hold, or NaN, they are written in Swift's own notation instead of trapping in the conversion.
+    private static func magnitude(_ a: Float) -> String {
+        let scaled = (abs(a) * 100).rounded()
+        guard scaled.isFinite, scaled < 1e15 else { return a.isNaN ? "nan" : "\(abs(a))" }
+        let hundredths = Int(scaled)
+        return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
     }
 }

@@ -1,5 +1,6 @@
 // SeedList.swift: parses seed lists such as "0-15", "3,7,42" or "0-3,10,20-22".
 
+import Engine
 import Foundation
 
 /// Errors of seed-list and range parsing; messages quote the bad text.
@@ -30,7 +31,8 @@ public enum SeedList {
                     throw ParseError("'\(p)' is not a seed range like 0-15")
                 }
                 guard a <= b else { throw ParseError("seed range '\(p)' runs backwards; write \(b)-\(a)") }
-                guard b - a < UInt64(maxCount) else { throw ParseError("seed range '\(p)' has \(b - a + 1) seeds; at most \(maxCount)") }
+                // b - a cannot overflow (a <= b); b - a + 1 can (0-18446744073709551615), so compare before adding.
+                guard b - a < UInt64(maxCount) else { throw ParseError("seed range '\(p)' has more than \(maxCount) seeds, the most a list may have") }
                 out += (a...b).map { $0 }
             default:
                 throw ParseError("'\(p)' is not a seed or a range like 0-15")
@@ -67,11 +69,15 @@ public enum IndexRange {
 }
 
 public enum SpanParser {
-    /// "-3:3" -> (-3, 3).
+    /// "-3:3" -> (-3, 3): offsets in σ, each within ±Recipe.maxOffset.
     public static func parse(_ text: String) throws -> (Float, Float) {
         let ends = text.split(separator: ":", omittingEmptySubsequences: false)
         guard ends.count == 2, let a = Float(ends[0]), let b = Float(ends[1]), a.isFinite, b.isFinite else {
             throw ParseError("'\(text)' is not a range like -3:3")
+        }
+        let limit = Recipe.maxOffset
+        guard abs(a) <= limit, abs(b) <= limit else {
+            throw ParseError("range '\(text)' goes beyond ±\(Int(limit)) σ, the largest offset along a direction")
         }
         return (a, b)
     }

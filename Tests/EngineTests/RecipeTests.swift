@@ -67,6 +67,38 @@ struct FixedDirections: DirectionLookup {
         #expect(throws: RecipeError.badSlot(3, 0)) { try G.wPlus(bad, directions: nil) }
     }
 
+    @Test func cutoffBeyondTheLayersTruncatesEveryLayerWithoutTrapping() throws {
+        let G = try Fixtures.tinyGenerator()
+        let L = G.config.numLayers
+        let all = G.wPlus(seed: 5, psi: 0.5, cutoff: nil)
+        for cutoff in [L, L + 7, Int.max] {
+            #expect(G.wPlus(seed: 5, psi: 0.5, cutoff: cutoff) == all, "cutoff \(cutoff)")
+        }
+        // A negative cutoff (from a file) leaves every layer untruncated, like cutoff 0.
+        #expect(G.wPlus(seed: 5, psi: 0.5, cutoff: -3) == G.wPlus(seed: 5, psi: 0.5, cutoff: 0))
+        var r = Recipe(seed: 5, psi: 0.5)
+        r.truncationCutoff = 15
+        #expect(try G.wPlus(r, directions: nil) == all)
+        #expect(Recipe.cutoffProblem(15, layers: L) == "cutoff 15 is outside the model's layers 0-\(L - 1)")
+        #expect(Recipe.cutoffProblem(-1, layers: L) != nil)
+        #expect(Recipe.cutoffProblem(L - 1, layers: L) == nil && Recipe.cutoffProblem(nil, layers: L) == nil)
+    }
+
+    @Test func offsetsAreClampedToTheLargestOffset() throws {
+        let G = try Fixtures.tinyGenerator()
+        let v = DirectionMath.normalized((0..<G.config.w_dim).map { Float($0 + 1) })
+        func w(_ amount: Float) throws -> WPlus {
+            var r = Recipe(seed: 4)
+            r.offsets = [DirectionOffset(direction: "d", amount: amount)]
+            return try G.wPlus(r, directions: FixedDirections(vector: v))
+        }
+        #expect(try w(1e30) == w(Recipe.maxOffset))
+        #expect(try w(-.infinity) == w(-Recipe.maxOffset))
+        #expect(try w(.nan) == G.wPlus(seed: 4))
+        #expect(try w(3) != w(Recipe.maxOffset))
+        #expect(Recipe.clampedOffset(7) == 7 && Recipe.clampedOffset(-25) == -20 && Recipe.clampedOffset(.nan) == 0)
+    }
+
     @Test func noiseModesDiffer() throws {
         let G = try Fixtures.tinyGenerator()
         let w = [G.wPlus(seed: 9)]

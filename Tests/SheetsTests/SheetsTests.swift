@@ -18,6 +18,17 @@ let tinyModelPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().
         }
     }
 
+    @Test func seedRangesAtTheTopOfUInt64DoNotOverflow() throws {
+        let max = UInt64.max
+        #expect(try SeedList.parse("\(max)-\(max)") == [max])
+        #expect(try SeedList.parse("\(max - 4)-\(max)") == (0...4).map { max - 4 + $0 })
+        #expect(throws: ParseError("seed range '0-\(max)' has more than 4096 seeds, the most a list may have")) {
+            try SeedList.parse("0-\(max)")
+        }
+        #expect(throws: ParseError.self) { try SeedList.parse("\(max - 4096)-\(max)") }
+        #expect(throws: ParseError.self) { try SeedList.parse("0-18446744073709551616") }
+    }
+
     @Test func indexRangesAndSpans() throws {
         #expect(try IndexRange.parse("2-4", limit: 8, what: "layer") == 2...4)
         #expect(try IndexRange.parse("5", limit: 8, what: "layer") == 5...5)
@@ -25,6 +36,10 @@ let tinyModelPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().
         #expect(throws: ParseError.self) { try IndexRange.parse("2-9", limit: 8, what: "layer") }
         #expect(try SpanParser.parse("-3:3") == (-3, 3))
         #expect(throws: ParseError.self) { try SpanParser.parse("-3") }
+        #expect(try SpanParser.parse("-20:20") == (-20, 20))
+        #expect(throws: ParseError("range '-30:1e30' goes beyond ±20 σ, the largest offset along a direction")) {
+            try SpanParser.parse("-30:1e30")
+        }
         #expect(WalkStrip.amounts(from: -3, to: 3, steps: 7) == [-3, -2, -1, 0, 1, 2, 3])
     }
 }
