@@ -171,16 +171,7 @@ public final class Exporter: @unchecked Sendable {
 
     /// Why `path` cannot be written, checked before spending time on rendering; nil when it can.
     static func writeProblem(_ path: String) -> String? {
-        let dir = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) else {
-            return "cannot write '\(path)': folder '\(dir)' does not exist"
-        }
-        guard isDir.boolValue else { return "cannot write '\(path)': '\(dir)' is not a folder" }
-        guard FileManager.default.isWritableFile(atPath: dir) else { return "cannot write '\(path)': folder '\(dir)' is not writable" }
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
-            return "cannot write '\(path)': it is a folder"
-        }
+        do { try AtomicFile.check(path) } catch let e as ImagingError { return e.description } catch { return "\(error)" }
         return nil
     }
 }

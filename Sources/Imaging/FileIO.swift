@@ -38,6 +38,37 @@ enum FileIO {
         return path[path.index(after: slash)...]
     }
 
+    /// What a symbolic link points to (its text, not resolved); nil when `path` is not a link.
+    static func linkTarget(of path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: 4097)
+        let n = readlink(path, &buffer, 4096)
+        guard n >= 0 else { return nil }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The names in a directory (without "." and ".."); empty when it cannot be read.
+    static func entries(of dir: String) -> [String] {
+        guard let d = opendir(dir) else { return [] }
+        defer { closedir(d) }
+        var names: [String] = []
+        while let entry = readdir(d) {
+            let name = withUnsafePointer(to: &entry.pointee.d_name) {
+                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Seconds since the epoch of a file's last modification.
+    static func modificationTime(_ info: stat) -> Int {
+        #if canImport(Darwin)
+        Int(info.st_mtimespec.tv_sec)
+        #else
+        Int(info.st_mtim.tv_sec)
+        #endif
+    }
+
     /// Reads a whole file. Errors are `ImagingError.readFailed` naming `path`.
     static func readAll(path: String) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)

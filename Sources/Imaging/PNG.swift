@@ -97,10 +97,11 @@ public enum PNGCodec {
         }
     }
 
-    /// Encodes `image` and writes it to `path` atomically: the data goes to
-    /// `path` + ".tmp-XXXXXX" in the same directory, is fsynced, then renamed.
-    /// Throws `ImagingError.writeFailed` when the directory does not exist or is
-    /// not writable; never leaves a partial file at `path`.
+    /// Encodes `image` and writes it to `path` through `AtomicFile`: a regular file is
+    /// replaced atomically (temporary file in the same directory, fsync, rename), a device
+    /// or FIFO is written directly. Throws `ImagingError.writeFailed` when the directory
+    /// does not exist or is not writable, a folder is in the way, or the disk is full;
+    /// never leaves a partial file at `path`.
     public static func write(_ image: RGBImage, to path: String) throws {
         let bytes: [UInt8]
         do {

@@ -51,7 +51,9 @@ struct LatentOptions: ParsableArguments {
         if let cutoff, cutoff < 0 { throw ValidationError("--cutoff must be >= 0") }
     }
 
-    func recipe(seed: UInt64) -> Recipe {
+    /// The recipe of `seed` under these options; the cutoff is checked against the loaded model's layers.
+    func recipe(seed: UInt64, for G: Generator) throws -> Recipe {
+        if let problem = Recipe.cutoffProblem(cutoff, layers: G.config.numLayers) { throw InputError("--\(problem)") }
         var r = Recipe(seed: seed, psi: psi)
         r.truncationCutoff = cutoff
         r.noise = noise
@@ -74,7 +76,7 @@ struct OutputOptions: ParsableArguments {
 
     func write(_ image: RGBImage) throws {
         try OutputTarget.write(image, to: output)
-        if !quiet && output != "-" { FileHandle.standardError.write(Data("wrote \(output) (\(image.width)x\(image.height))\n".utf8)) }
+        if !quiet && output != "-" { printError("wrote \(output) (\(image.width)x\(image.height))") }
     }
 }
 
@@ -85,25 +87,23 @@ enum OutputTarget {
             if isatty(STDOUT_FILENO) != 0 { throw ValidationError("refusing to write PNG data to a terminal; redirect standard output or use -o FILE") }
             return
         }
-        guard !path.isEmpty else { throw ValidationError("the output path is empty") }
-        let dir = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
-            throw ValidationError("cannot write '\(path)': folder '\(dir)' does not exist")
-        }
-        guard FileManager.default.isWritableFile(atPath: dir) else { throw ValidationError("cannot write '\(path)': folder '\(dir)' is not writable") }
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
-            throw ValidationError("cannot write '\(path)': it is a folder")
-        }
+        do { try AtomicFile.check(path) } catch let e as ImagingError { throw ValidationError(e.description) }
     }
 
     static func write(_ image: RGBImage, to path: String) throws {
         if path == "-" {
-            FileHandle.standardOutput.write(Data(try PNGCodec.encode(image)))
+            try AtomicFile.writeStandardOutput(try PNGCodec.encode(image))
         } else {
             try PNGCodec.write(image, to: path)
         }
     }
+}
+
+/// Bad input found once the model is loaded (a layer it lacks, a figure too large), reported
+/// as "Error: message" without the usage text, which would not help.
+struct InputError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
 }
 
 /// Range checks shared by the subcommands.
@@ -117,7 +117,7 @@ enum Check {
 func progressPrinter(_ what: String, quiet: Bool) -> ((Int, Int) -> Void)? {
     guard !quiet, isatty(STDERR_FILENO) != 0 else { return nil }
     return { done, total in
-        FileHandle.standardError.write(Data("\r\(what) \(done)/\(total)\(done == total ? "\n" : "")".utf8))
+        printError("\r\(what) \(done)/\(total)", terminator: done == total ? "\n" : "")
     }
 }
 

@@ -13,9 +13,11 @@ enum CLI {
     /// The binary built next to the test bundle.
     static var binary: String { BuiltBinary.path }
 
-    static func run(_ args: [String], env: [String: String] = [:]) throws -> CLIResult {
+    static func run(_ args: [String], env: [String: String] = [:], standardOutput: FileHandle? = nil,
+                    in directory: String? = nil, timeout: TimeInterval = 600) throws -> CLIResult {
         // COLUMNS keeps the help text's wrapping stable.
-        try BuiltBinary.run(args, environment: ["COLUMNS": "100"].merging(env) { $1 })
+        try BuiltBinary.run(args, environment: ["COLUMNS": "100"].merging(env) { $1 }, standardOutput: standardOutput,
+                            currentDirectory: directory, timeout: timeout)
     }
 
     static func tempDir() -> String {

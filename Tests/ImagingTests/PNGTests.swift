@@ -147,7 +147,7 @@ import Testing
         #expect {
             try PNGCodec.write(patternImage(width: 2, height: 2), to: path)
         } throws: { error in
-            String(describing: error).contains("not a directory")
+            String(describing: error).contains("'\(dir.path)/plain' is not a folder")
         }
         #expect(try dir.entries() == ["plain"])
     }

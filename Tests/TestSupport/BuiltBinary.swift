@@ -35,21 +35,48 @@ public struct RunResult {
 }
 
 extension BuiltBinary {
-    /// Runs the binary without a terminal (stdin from /dev/null, output to pipes),
-    /// with `environment` added to this process's.
-    public static func run(_ args: [String], environment: [String: String] = [:]) throws -> RunResult {
+    /// Runs the binary without a terminal (stdin from /dev/null, output to pipes unless
+    /// `standardOutput` is given), with `environment` added to this process's. Both streams
+    /// are read at once, so a chatty run cannot fill one pipe and hang; a run longer than
+    /// `timeout` seconds is killed and recorded as status 137 with a note on stderr.
+    public static func run(_ args: [String], environment: [String: String] = [:], standardOutput: FileHandle? = nil,
+                           currentDirectory: String? = nil, timeout: TimeInterval = 600) throws -> RunResult {
+        let p = process(args, environment: environment)
+        if let currentDirectory { p.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = standardOutput ?? out
+        p.standardError = err
+        try p.run()
+        let killer = DispatchWorkItem { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
+        defer { killer.cancel() }
+        let errorText = Collected()
+        let reader = DispatchGroup()
+        DispatchQueue.global().async(group: reader) { errorText.data = err.fileHandleForReading.readDataToEndOfFile() }
+        let o = standardOutput == nil ? out.fileHandleForReading.readDataToEndOfFile() : Data()
+        reader.wait()
+        p.waitUntilExit()
+        var e = String(decoding: errorText.data, as: UTF8.self)
+        if p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGKILL { e += "\n[killed after \(timeout) s]" }
+        return RunResult(status: p.terminationReason == .uncaughtSignal ? 128 + p.terminationStatus : p.terminationStatus,
+                         stdout: o, stderr: e)
+    }
+
+    /// The binary as a process, not yet started: stdin from /dev/null, output to /dev/null
+    /// unless the caller sets other handles.
+    public static func process(_ args: [String], environment: [String: String] = [:]) -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
         p.arguments = args
         p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
         p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return RunResult(status: p.terminationStatus, stdout: o, stderr: String(decoding: e, as: UTF8.self))
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        return p
     }
+}
+
+/// Bytes filled in by a reader thread, read after it finished (the group orders the two).
+private final class Collected: @unchecked Sendable {
+    var data = Data()
 }

@@ -77,7 +77,7 @@ struct Bench: ParsableCommand {
             print(String(decoding: try JSONSerialization.data(withJSONObject: out, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
             return
         }
-        print("model \(c.name), \(String(format: "%.3f", flops / 1e9)) GFLOP/image, \(threads) thread(s), "
+        print("model \(c.name.terminalSafe), \(String(format: "%.3f", flops / 1e9)) GFLOP/image, \(threads) thread(s), "
               + "median of \(runs) runs after \(Self.warmupSeconds) s of warm-up")
         print("sgemm 512x512x512 on this machine: \(String(format: "%.1f", peak)) GFLOP/s")
         print("")

@@ -29,7 +29,8 @@ struct DirectionTargetOptions: ParsableArguments {
     func folder(for G: Generator) -> String { out ?? DirectionStore.folder(model: G.directory) }
 }
 
-func note(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
+/// A note on standard error; names from files in it are escaped (see TerminalText).
+func note(_ s: String) { printError(TerminalText.escaped(s, keepingNewlines: true)) }
 
 func milliseconds(since t: ContinuousClock.Instant) -> Double {
     let d = ContinuousClock.now - t
@@ -49,7 +50,7 @@ struct ListDirections: ParsableCommand {
         for (i, d) in loaded.set.directions.enumerated() {
             let ex = d.explained.map { String(format: "%8.4f", $0) } ?? "       -"
             let ly = d.layers.map { "\($0.lowerBound)-\($0.upperBound)" } ?? "all"
-            print(String(format: "%5d  ", i) + d.name.padded(18) + "  " + d.method.padded(9) + String(format: " %6.3f  ", d.sigma) + ex + "  " + ly)
+            print(String(format: "%5d  ", i) + d.name.terminalSafe.padded(18) + "  " + d.method.terminalSafe.padded(9) + String(format: " %6.3f  ", d.sigma) + ex + "  " + ly)
         }
         if loaded.computed {
             note("the model ships no directions: SeFa directions computed at load (save some with `latentscope directions pca` or `sefa`)")
@@ -305,7 +306,7 @@ struct DirectionSheet: ParsableCommand {
         guard !rows.isEmpty else { throw ValidationError("no directions\(method.map { " of method '\($0)'" } ?? "") to draw") }
         let (a, b) = try SpanParser.parse(range)
         let amounts = WalkStrip.amounts(from: a, to: b, steps: steps)
-        let base = latent.recipe(seed: seed)
+        let base = try latent.recipe(seed: seed, for: G)
         let recipes = rows.flatMap { d in
             amounts.map { x -> Recipe in
                 var r = base

@@ -13,7 +13,8 @@ struct Explore: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Open the interactive explorer (the default).",
         discussion: """
-            Needs a terminal. Images are drawn with sixel where the terminal has it, else with \
+            Needs a terminal. Images are drawn in real pixels where the terminal has a way \
+            (the kitty graphics protocol, iTerm2 inline images, sixel, in that order), else with \
             Unicode half blocks in 24-bit or 256 colours, or ASCII. Press ? inside for every key \
             and command; see docs/explorer.md. Each frame is rendered on all cores unless --threads \
             says otherwise.
@@ -21,7 +22,7 @@ struct Explore: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
 
-    @Option(name: .long, help: ArgumentHelp("How to draw images: auto, sixel, blocks, blocks256 or ascii (also $LATENTSCOPE_RENDERER).", valueName: "mode"))
+    @Option(name: .long, help: ArgumentHelp("How to draw images: auto, kitty, iterm2, sixel, blocks, blocks256 or ascii (also $LATENTSCOPE_RENDERER).", valueName: "mode"))
     var renderer: String = "auto"
 
     @Option(name: .long, help: ArgumentHelp("Session file: loaded when it exists; S and quitting save it.", valueName: "file"))
@@ -59,11 +60,11 @@ struct Explore: ParsableCommand {
         let (state, _) = try ExplorerLauncher.initialState(model: ModelInfo(config: G.config, directions: directions), options: options,
                                                            rngSeed: ExplorerLauncher.runSeed())
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
-            FileHandle.standardError.write(Data("latentscope: \(LaunchError.notATerminal)\n".utf8))
+            printError("latentscope: \(LaunchError.notATerminal)")
             throw ExitCode(2)
         }
         for line in try ExplorerLauncher.run(generator: G, directions: directions, options: options, state: state) {
-            print("latentscope: \(line)")
+            print("latentscope: \(TerminalText.escaped(line))")
         }
     }
 }

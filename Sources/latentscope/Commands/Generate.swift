@@ -19,7 +19,7 @@ struct Generate: ParsableCommand {
 
     func run() throws {
         let G = try model.load()
-        let img = try Faces.render(G, [latent.recipe(seed: seed)], directions: nil, size: size)[0]
+        let img = try Faces.render(G, [latent.recipe(seed: seed, for: G)], directions: nil, size: size)[0]
         try output.write(img)
     }
 }

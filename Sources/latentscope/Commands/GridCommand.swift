@@ -31,7 +31,7 @@ struct GridCommand: ParsableCommand {
         let list = try parsedSeeds()
         let G = try model.load()
         let columns = cols ?? Int(Double(list.count).squareRoot().rounded(.up))
-        let img = try SeedGrid.make(G, seeds: list, base: latent.recipe(seed: 0), columns: columns, size: size,
+        let img = try SeedGrid.make(G, seeds: list, base: latent.recipe(seed: 0, for: G), columns: columns, size: size,
                                     progress: progressPrinter("rendering", quiet: output.quiet))
         try output.write(img)
     }

@@ -17,26 +17,26 @@ struct Info: ParsableCommand {
         if json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try enc.encode(c), as: UTF8.self))
+            print(TerminalText.escapedJSON(String(decoding: try enc.encode(c), as: UTF8.self)))
             return
         }
         let flops = c.synthesis_flops ?? 0
         print("""
-            model       \(c.name)  (\(G.directory))
+            model       \(c.name.terminalSafe)  (\(G.directory.terminalSafe))
             resolution  \(c.resolution)x\(c.resolution) RGB
             latent      \(c.tokens) style tokens x \(c.w_dim) (z: \(c.tokens) x \(c.z_dim)), mapping \(c.mapping_layers) layers
             attention   \(c.heads) heads x \(c.head_dim) dims per layer
             parameters  \(G.weights.parameterCount.formatted())
             compute     \(String(format: "%.3f", Double(flops) / 1e9)) GFLOP per image (synthesis)
-            weights     \(c.dtype)
+            weights     \(c.dtype.terminalSafe)
             """)
         if let t = c.training {
-            print("training    \(t.kimg.map { "\($0) kimg" } ?? "?"), \(t.dataset ?? "?")")
-            if let l = t.license { print("licence     \(l)") }
+            print("training    \(t.kimg.map { "\($0) kimg" } ?? "?"), \((t.dataset ?? "?").terminalSafe)")
+            if let l = t.license { print("licence     \(l.terminalSafe)") }
         }
         print("\nlayer  name          res    in -> out  kernel  noise")
         for (i, l) in c.layers.enumerated() {
-            print(String(format: "%5d  ", i) + l.name.padded(12) + String(format: " %4d  %4d -> %-4d  %dx%d     ", l.res, l.cin, l.cout, l.kernel, l.kernel) + (l.noise ? "yes" : "-"))
+            print(String(format: "%5d  ", i) + l.name.terminalSafe.padded(12) + String(format: " %4d  %4d -> %-4d  %dx%d     ", l.res, l.cin, l.cout, l.kernel, l.kernel) + (l.noise ? "yes" : "-"))
         }
     }
 }

@@ -42,7 +42,7 @@ struct Mix: ParsableCommand {
             }
         } catch let e as ParseError { throw ValidationError(e.message) }
         let img = try MixMatrix.make(G, rows: try SeedList.parse(rows), columns: try SeedList.parse(cols), target: target,
-                                     base: latent.recipe(seed: 0), size: size, progress: progressPrinter("rendering", quiet: output.quiet))
+                                     base: latent.recipe(seed: 0, for: G), size: size, progress: progressPrinter("rendering", quiet: output.quiet))
         try output.write(img)
     }
 }

@@ -44,7 +44,7 @@ struct Walk: ParsableCommand {
             layerRange = try layers.map { try IndexRange.parse($0, limit: G.config.numLayers, what: "layer") } ?? d.layers
             tokenList = try tokens.map { try IndexRange.parseList($0, limit: G.config.tokens, what: "token") }
         } catch let e as ParseError { throw ValidationError(e.message) }
-        let img = try WalkStrip.make(G, base: latent.recipe(seed: seed), direction: d.name, directions: dirs, from: a, to: b,
+        let img = try WalkStrip.make(G, base: latent.recipe(seed: seed, for: G), direction: d.name, directions: dirs, from: a, to: b,
                                      steps: steps, layers: layerRange, tokens: tokenList, size: size,
                                      progress: progressPrinter("rendering", quiet: output.quiet))
         try output.write(img)
