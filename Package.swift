@@ -37,6 +37,15 @@ let package = Package(
             ]
         ),
 
+        // MARK: - Fuzzing: one libFuzzer target per parser of files from others (scripts/fuzz.sh
+        // builds them with -DFUZZING -sanitize=fuzzer,address). In a normal build each is a replay
+        // tool: `swift run FuzzSafeTensors FILE...` says what the parser makes of each file.
+        .target(name: "FuzzSupport"),
+        .executableTarget(name: "FuzzSafeTensors", dependencies: ["Engine", "FuzzSupport"]),
+        .executableTarget(name: "FuzzConfig", dependencies: ["Engine", "FuzzSupport"]),
+        .executableTarget(name: "FuzzDirections", dependencies: ["Engine", "FuzzSupport"]),
+        .executableTarget(name: "FuzzSession", dependencies: ["Engine", "Explorer", "FuzzSupport"]),
+
         // MARK: - System libraries (Debian: libopenblas-dev, libpng-dev, libncursesw5-dev, libsixel-dev)
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
