@@ -145,4 +145,54 @@ import Testing
         let nope = try s.run(["directions", "sheet", "--seed", "5", "--names", "nope", "-o", s.root + "/x.png"])
         #expect(nope.stderr.contains("unknown direction 'nope'"))
     }
+
+    @Test func concurrentSavesFromSeveralProcessesKeepEveryDirection() throws {
+        let s = try Sandbox()
+        defer { try? FileManager.default.removeItem(atPath: s.root) }
+        // Started together, as separate processes of the built binary: each one's read-modify-write
+        // of the folder takes its lock, so none overwrites another's direction.
+        let count = 8
+        let runs: [(Process, Pipe)] = try (0..<count).map { i in
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: CLI.binary)
+            p.arguments = ["directions", "save", "mine\(i)", "--from-seed", "\(i)", "--to-seed", "\(i + 100)", "--model", s.model]
+            p.environment = ProcessInfo.processInfo.environment.merging(s.env) { $1 }
+            let err = Pipe()
+            p.standardError = err
+            p.standardOutput = FileHandle.nullDevice
+            p.standardInput = FileHandle.nullDevice
+            try p.run()
+            return (p, err)
+        }
+        for (i, (p, err)) in runs.enumerated() {
+            let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0, "save mine\(i): \(message)")
+        }
+        #expect(Set(try s.index(s.userFolder)) == Set((0..<count).map { "mine\($0)" }))
+        let list = try s.run(["directions", "list"])
+        #expect(list.status == 0, "\(list.stderr)")
+        for i in 0..<count { #expect(list.out.contains("mine\(i) "), "mine\(i) missing from the list") }
+        // The index and the vectors agree: a walk along the last one and a removal both work.
+        let walk = try s.run(["walk", "--seed", "3", "--direction", "mine\(count - 1)", "--steps", "3", "--size", "16", "-o", s.root + "/w.png"])
+        #expect(walk.status == 0, "\(walk.stderr)")
+        #expect(try s.run(["directions", "remove", "mine0"]).status == 0)
+        #expect(try s.index(s.userFolder).count == count - 1)
+    }
+
+    @Test func aModelNameCannotLeaveTheDataFolder() throws {
+        let s = try Sandbox()
+        defer { try? FileManager.default.removeItem(atPath: s.root) }
+        let escape = "escaped-\(UUID().uuidString)"
+        let cfgPath = s.model + "/config.json"
+        var cfg = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: cfgPath))) as! [String: Any]
+        cfg["name"] = "../../" + escape
+        try JSONSerialization.data(withJSONObject: cfg).write(to: URL(fileURLWithPath: cfgPath))
+        let save = try s.run(["directions", "save", "mine", "--from-seed", "1", "--to-seed", "2"])
+        #expect(save.status != 0)
+        #expect(save.stderr.contains("\(cfgPath): field 'name': expected a name without '/'"), "\(save.stderr)")
+        // Nothing was written, neither where the name points nor in the data folder.
+        #expect(!FileManager.default.fileExists(atPath: s.root + "/" + escape))
+        #expect(!FileManager.default.fileExists(atPath: s.root + "/xdg"))
+    }
 }
