@@ -142,6 +142,9 @@ public final class Exporter: @unchecked Sendable {
                            progress: @escaping (Int, Int) -> Void = { _, _ in }) -> Event {
         let path = ExportNaming.path(for: job, folder: folder)
         if let problem = writeProblem(path) { return .failed(problem) }
+        if let size = estimatedSize(job, config: G.config) {
+            do { try PixelBudget.check(size, what: "the \(job.kind)") } catch { return .failed("\(error)") }
+        }
         do {
             let picture: RGBImage
             switch job {
@@ -166,6 +169,18 @@ public final class Exporter: @unchecked Sendable {
             return .failed(e.description)
         } catch {
             return .failed("\(job.kind): \(error)")
+        }
+    }
+
+    /// The size of the figure a job makes, known before rendering (nil for the view, already on screen).
+    static func estimatedSize(_ job: ExportJob, config: ModelConfig) -> FigureSize? {
+        switch job {
+        case .view: nil
+        case .grid(let seeds, let columns, let size, _, _): SeedGrid.size(count: seeds.count, columns: columns, size: size)
+        case .walk(_, _, _, _, let steps, _, _, let size, _): WalkStrip.size(steps: steps, size: size)
+        case .mix(let rows, let columns, _, _, let size, _): MixMatrix.size(rows: rows.count, columns: columns.count, size: size)
+        case .attention(_, _, let head, let size, _, _):
+            AttentionSheet.size(tokens: config.tokens, heads: config.heads, head: head, size: size)
         }
     }
 

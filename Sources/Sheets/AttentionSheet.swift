@@ -59,6 +59,32 @@ public enum AttentionSheet {
         return Overlay.blend(face, img.resized(width: face.width, height: face.height, filter: .nearest), alpha: alpha)
     }
 
+    /// The size `make` gives a model with `tokens` tokens and `heads` heads, before rendering.
+    public static func size(tokens: Int, heads: Int, head: HeadChoice, size: Int) -> FigureSize {
+        let rows = head.rows(heads: heads)
+        guard tokens < Int.max - 2, let cells = FigureSize.product(rows.count, tokens + 2) else { return .unbounded }
+        let grid = Grid.layout(count: cells, cellWidth: size, cellHeight: size, options: gridOptions(tokens: tokens, rows: rows))
+        return sheetSize(gridWidth: grid.width, gridHeight: grid.height, legend: legend(tokens: tokens))
+    }
+
+    /// Face, one heatmap per token, owner map; a row per head (nil: the mean).
+    static func gridOptions(tokens T: Int, rows: [Int?]) -> GridOptions {
+        var o = GridOptions(columns: T + 2)
+        o.columnLabels = ["face"] + (0..<T).map { "token \($0)" } + ["owner"]
+        o.rowLabels = rows.map { $0.map { "head \($0)" } ?? "mean" }
+        return o
+    }
+
+    static func legend(tokens T: Int) -> RGBImage { Palette.legend(labels: (0..<T).map { "t\($0)" }, swatch: 10, scale: 1) }
+
+    static let barHeight = 8
+    static var titleHeight: Int { BitmapFont.textHeight(scale: 1) + 6 }
+
+    /// Title above the grid, the token legend and the colour bar below it.
+    static func sheetSize(gridWidth: Int, gridHeight: Int, legend: RGBImage) -> FigureSize {
+        FigureSize(width: max(gridWidth, legend.width + 8), height: titleHeight + gridHeight + legend.height + barHeight + 12)
+    }
+
     public static func make(_ G: Generator, recipe: Recipe, directions: DirectionLookup?, layer: Int, head: HeadChoice,
                             size: Int, colormap: Colormap = .inferno) throws -> RGBImage {
         let out = try G.render([recipe], directions: directions, attentionLayers: [layer])
@@ -72,20 +98,18 @@ public enum AttentionSheet {
             for t in 0..<T { cells.append(heatmap(attn.tokenMap(token: t, head: h), resolution: attn.resolution, face: face, colormap: colormap)) }
             cells.append(ownerMap(attn.ownerMap(head: h), resolution: attn.resolution, face: face))
         }
-        var o = GridOptions(columns: T + 2)
-        o.columnLabels = ["face"] + (0..<T).map { "token \($0)" } + ["owner"]
-        o.rowLabels = rows.map { $0.map { "head \($0)" } ?? "mean" }
-        let grid = Grid.compose(cells, options: o)
+        let grid = Grid.compose(cells, options: gridOptions(tokens: T, rows: rows))
         let spec = G.config.layers[layer]
         let title = "layer \(layer) \(spec.name) (\(spec.res)x\(spec.res)), \(attn.heads) heads x \(T) tokens, colormap \(colormap.rawValue) 0..1"
-        let legend = Palette.legend(labels: (0..<T).map { "t\($0)" }, swatch: 10, scale: 1)
-        let bar = colormap.bar(width: min(256, grid.width - 8), height: 8)
-        let titleH = BitmapFont.textHeight(scale: 1) + 6
-        var sheet = RGBImage(width: max(grid.width, legend.width + 8), height: titleH + grid.height + legend.height + bar.height + 12, fill: (255, 255, 255))
+        let key = legend(tokens: T)
+        let bar = colormap.bar(width: min(256, grid.width - 8), height: barHeight)
+        let titleH = titleHeight
+        let outer = sheetSize(gridWidth: grid.width, gridHeight: grid.height, legend: key)
+        var sheet = RGBImage(width: outer.width, height: outer.height, fill: (255, 255, 255))
         BitmapFont.draw(BitmapFont.truncated(title, toWidth: sheet.width - 8), on: &sheet, x: 4, y: 3, color: (0, 0, 0))
         sheet.paste(grid, x: 0, y: titleH)
-        sheet.paste(legend, x: 4, y: titleH + grid.height + 2)
-        sheet.paste(bar, x: 4, y: titleH + grid.height + legend.height + 6)
+        sheet.paste(key, x: 4, y: titleH + grid.height + 2)
+        sheet.paste(bar, x: 4, y: titleH + grid.height + key.height + 6)
         return sheet
     }
 }

@@ -26,6 +26,12 @@ public enum MixMatrix {
         return r
     }
 
+    /// The size `make` gives `rows` x `columns` seeds (plus the header row and column), before rendering any.
+    public static func size(rows: Int, columns: Int, size: Int) -> FigureSize {
+        guard rows < Int.max, columns < Int.max, let cells = FigureSize.product(rows + 1, columns + 1) else { return .unbounded }
+        return SeedGrid.size(count: cells, columns: columns + 1, size: size)
+    }
+
     public static func make(_ G: Generator, rows: [UInt64], columns: [UInt64], target: Target, base: Recipe, size: Int,
                             progress: ((Int, Int) -> Void)? = nil) throws -> RGBImage {
         var recipes: [Recipe] = []
@@ -42,7 +48,7 @@ public enum MixMatrix {
             cells += faces[k...(k + columns.count)]
             k += columns.count + 1
         }
-        var o = GridOptions(columns: columns.count + 1)
+        var o = SeedGrid.options(columns: columns.count + 1, labels: [])
         let what: String
         switch target {
         case .layers(let l): what = "layers \(l.lowerBound)-\(l.upperBound)"

@@ -21,8 +21,11 @@ public enum WalkStrip {
             return r
         }
         let faces = try Faces.render(G, recipes, directions: directions, size: size, progress: progress)
-        var o = GridOptions(columns: columns ?? steps)
-        o.labels = amounts.map { String(format: "%+.2f", $0) }
-        return Grid.compose(faces, options: o)
+        return Grid.compose(faces, options: SeedGrid.options(columns: columns ?? steps, labels: amounts.map { String(format: "%+.2f", $0) }))
+    }
+
+    /// The size `make` gives `steps` images, before rendering any.
+    public static func size(steps: Int, columns: Int? = nil, size: Int) -> FigureSize {
+        SeedGrid.size(count: steps, columns: columns ?? steps, size: size)
     }
 }

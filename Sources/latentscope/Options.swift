@@ -11,16 +11,29 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Model folder (config.json + generator.safetensors); default: the bundled model.", valueName: "dir"))
     var model: String?
 
-    @Option(name: .long, help: "CPU threads for the engine (default: all cores).")
+    @Option(name: .long, help: "CPU threads for the engine (default: all cores; at most 4 per core).")
     var threads: Int?
 
+    /// More threads than this only add memory (a workspace each) and switching: 4 per core.
+    static var maxThreads: Int { 4 * max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
     func validate() throws {
-        if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be between 1 and 256, not \(threads)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads)") }
+    }
+
+    /// The thread count to use: --threads, clamped (with a note) to `maxThreads`, else all cores.
+    var threadCount: Int {
+        guard let threads else { return ProcessInfo.processInfo.activeProcessorCount }
+        if threads > Self.maxThreads {
+            printError("note: --threads \(threads) is more than 4 per core on this machine; using \(Self.maxThreads)")
+            return Self.maxThreads
+        }
+        return threads
     }
 
     /// Loads the generator (clear error on a missing or broken model) and sets the thread count.
     func load() throws -> Generator {
-        let n = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let n = threadCount
         // The engine runs its own workers, each calling BLAS single-threaded.
         setBLASThreads(1)
         let dir = try ModelLocator.resolve(explicit: model)
@@ -72,7 +85,21 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Print nothing but errors.")
     var quiet = false
 
-    func validate() throws { try OutputTarget.check(output) }
+    @Option(name: .customLong("max-pixels"), help: ArgumentHelp(
+        "Refuse images larger than this many pixels (default 100000000: 100 megapixels, about 650 MB of memory).", valueName: "n"))
+    var maxPixels: Int = PixelBudget.defaultLimit
+
+    func validate() throws {
+        if maxPixels < 1 { throw ValidationError("--max-pixels must be at least 1, not \(maxPixels)") }
+        try OutputTarget.check(output)
+    }
+
+    /// Refuses, before any rendering, a figure above --max-pixels.
+    func checkSize(_ size: FigureSize, _ what: String) throws {
+        do { try PixelBudget.check(size, what: what, limit: maxPixels) } catch let e as FigureTooLarge {
+            throw InputError("\(e.description); --max-pixels raises it")
+        }
+    }
 
     func write(_ image: RGBImage) throws {
         try OutputTarget.write(image, to: output)

@@ -1,6 +1,6 @@
 // HostileInputTests.swift: values from sessions and `:export` that used to stop the
-// explorer with a runtime trap: huge offsets, a seed at the top of UInt64, a folder as
-// the export file.
+// explorer with a runtime trap or exhaust its memory: huge offsets, a seed at the top of
+// UInt64, a folder as the export file, a 69-gigapixel grid.
 
 import Engine
 import Foundation
@@ -45,5 +45,18 @@ import Testing
         #expect(Exporter.writeProblem(d + "/x.png") == nil)
         #expect(FileManager.default.currentDirectoryPath == cwd)
         #expect(try FileManager.default.contentsOfDirectory(atPath: d).isEmpty)
+    }
+
+    @Test func hugeExportsAreRefusedBeforeRendering() throws {
+        let G = try Fixture.generator()
+        let d = Fixture.tempDir()
+        let job = ExportJob.grid(seeds: Array(0..<4096), columns: 64, size: 4096, base: Recipe(seed: 0), path: d + "/g.png")
+        let event = Exporter.run(job, image: nil, generator: G, directions: Fixture.directions(G), folder: d)
+        #expect(event == .failed("the grid would be 262274x262850 pixels (68939 megapixels, about 448 GB of memory); the limit is 100 megapixels"))
+        let small = ExportJob.grid(seeds: [1, 2], columns: 2, size: 16, base: Recipe(seed: 0), path: d + "/s.png")
+        guard case .finished = Exporter.run(small, image: nil, generator: G, directions: Fixture.directions(G), folder: d) else {
+            Issue.record("a small grid failed"); return
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: d) == ["s.png"])
     }
 }

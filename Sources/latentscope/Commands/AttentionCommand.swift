@@ -33,6 +33,7 @@ struct AttentionCommand: ParsableCommand {
             li = try AttentionSheet.layerIndex(layer, config: G.config)
             hc = try HeadChoice.parse(head, heads: G.config.heads)
         } catch let e as ParseError { throw ValidationError(e.message) }
+        try output.checkSize(AttentionSheet.size(tokens: G.config.tokens, heads: G.config.heads, head: hc, size: size), "the attention sheet")
         let img = try AttentionSheet.make(G, recipe: latent.recipe(seed: seed, for: G), directions: nil, layer: li, head: hc, size: size, colormap: colormap)
         try output.write(img)
     }

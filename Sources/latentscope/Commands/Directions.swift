@@ -306,6 +306,10 @@ struct DirectionSheet: ParsableCommand {
         guard !rows.isEmpty else { throw ValidationError("no directions\(method.map { " of method '\($0)'" } ?? "") to draw") }
         let (a, b) = try SpanParser.parse(range)
         let amounts = WalkStrip.amounts(from: a, to: b, steps: steps)
+        var o = GridOptions(columns: steps)
+        o.columnLabels = amounts.map { String(format: "%+.1f", $0) }
+        o.rowLabels = rows.map(\.name)
+        try output.checkSize(FigureSize(Grid.layout(count: rows.count * steps, cellWidth: size, cellHeight: size, options: o)), "the sheet")
         let base = try latent.recipe(seed: seed, for: G)
         let recipes = rows.flatMap { d in
             amounts.map { x -> Recipe in
@@ -316,9 +320,6 @@ struct DirectionSheet: ParsableCommand {
         }
         let faces = try Faces.render(G, recipes, directions: DirectionSet(rows), size: size,
                                      progress: progressPrinter("rendering", quiet: output.quiet))
-        var o = GridOptions(columns: steps)
-        o.columnLabels = amounts.map { String(format: "%+.1f", $0) }
-        o.rowLabels = rows.map(\.name)
         try output.write(Grid.compose(faces, options: o))
     }
 }

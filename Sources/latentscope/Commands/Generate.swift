@@ -15,7 +15,10 @@ struct Generate: ParsableCommand {
     var size: Int = 256
     @OptionGroup var output: OutputOptions
 
-    func validate() throws { try Check.size(size) }
+    func validate() throws {
+        try Check.size(size)
+        try output.checkSize(FigureSize(width: size, height: size), "the image")
+    }
 
     func run() throws {
         let G = try model.load()

@@ -21,7 +21,12 @@ struct GridCommand: ParsableCommand {
         _ = try parsedSeeds()
         try Check.size(size)
         if let cols, cols < 1 { throw ValidationError("--cols must be at least 1") }
+        let count = try parsedSeeds().count
+        try output.checkSize(SeedGrid.size(count: count, columns: columns(count), size: size), "the grid")
     }
+
+    /// --cols, else a square-ish grid.
+    func columns(_ count: Int) -> Int { cols ?? Int(Double(count).squareRoot().rounded(.up)) }
 
     func parsedSeeds() throws -> [UInt64] {
         do { return try SeedList.parse(seeds) } catch let e as ParseError { throw ValidationError("--seeds: \(e.message)") }
@@ -30,8 +35,7 @@ struct GridCommand: ParsableCommand {
     func run() throws {
         let list = try parsedSeeds()
         let G = try model.load()
-        let columns = cols ?? Int(Double(list.count).squareRoot().rounded(.up))
-        let img = try SeedGrid.make(G, seeds: list, base: latent.recipe(seed: 0, for: G), columns: columns, size: size,
+        let img = try SeedGrid.make(G, seeds: list, base: latent.recipe(seed: 0, for: G), columns: columns(list.count), size: size,
                                     progress: progressPrinter("rendering", quiet: output.quiet))
         try output.write(img)
     }

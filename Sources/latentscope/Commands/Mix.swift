@@ -26,9 +26,11 @@ struct Mix: ParsableCommand {
     func validate() throws {
         try Check.size(size)
         if layers != nil && tokens != nil { throw ValidationError("give --layers or --tokens, not both") }
+        var counts: [Int] = []
         for (flag, v) in [("--rows", rows), ("--cols", cols)] {
-            do { _ = try SeedList.parse(v) } catch let e as ParseError { throw ValidationError("\(flag): \(e.message)") }
+            do { counts.append(try SeedList.parse(v).count) } catch let e as ParseError { throw ValidationError("\(flag): \(e.message)") }
         }
+        try output.checkSize(MixMatrix.size(rows: counts[0], columns: counts[1], size: size), "the mixing matrix")
     }
 
     func run() throws {

@@ -29,6 +29,7 @@ struct Walk: ParsableCommand {
         try Check.size(size)
         guard steps >= 1 && steps <= 256 else { throw ValidationError("--steps must be between 1 and 256, not \(steps)") }
         do { _ = try SpanParser.parse(range) } catch let e as ParseError { throw ValidationError("--range: \(e.message)") }
+        try output.checkSize(WalkStrip.size(steps: steps, size: size), "the walk")
     }
 
     func run() throws {

@@ -1,0 +1,50 @@
+// LimitsTests.swift: work the binary refuses before starting it (figures above
+// --max-pixels) or bounds (--threads), through the real binary.
+
+import Foundation
+import Imaging
+import Testing
+
+@Suite struct LimitsTests {
+    let m = ["--model", CLI.tinyModel]
+
+    @Test func hugeFiguresAreRefusedBeforeRendering() throws {
+        let d = CLI.tempDir()
+        let o = ["-o", "\(d)/x.png"]
+        let cases: [([String], String)] = [
+            (["grid", "--seeds", "0-255", "--size", "4096"], "the grid would be 65570x65714 pixels (4309 megapixels, about 28 GB of memory); the limit is 100 megapixels"),
+            (["grid", "--seeds", "0-4095", "--size", "4096"], "the grid would be 262274x262850 pixels (68939 megapixels, about 448 GB of memory)"),
+            (["walk", "--seed", "1", "--steps", "256", "--size", "4096"], "the walk would be 1049090x4109 pixels (4311 megapixels"),
+            (["mix", "--rows", "0-99", "--cols", "0-99", "--size", "1024"], "the mixing matrix would be"),
+            (["attention", "--seed", "1", "--layer", "2", "--size", "4096"], "the attention sheet would be"),
+            (["directions", "sheet", "--seed", "1", "--count", "4", "--steps", "64", "--size", "4096"], "the sheet would be"),
+            (["generate", "--seed", "1", "--size", "64", "--max-pixels", "4000"], "the image would be 64x64 pixels (0.004 megapixels"),
+        ]
+        for (args, message) in cases {
+            let t0 = Date()
+            let r = try CLI.run(args + o + m)
+            expectCleanFailure(r, message, args.joined(separator: " "))
+            #expect(r.stderr.contains("the limit is") && r.stderr.contains("--max-pixels raises it"), "\(r.stderr)")
+            #expect(Date().timeIntervalSince(t0) < 30, "\(args): refused before rendering")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: d).isEmpty)
+        // --max-pixels raises (or lowers) the limit.
+        let raised = try CLI.run(["walk", "--seed", "1", "--steps", "2", "--size", "2048", "--max-pixels", "10000000"] + o + m)
+        #expect(raised.status == 0, "\(raised.stderr)")
+        let lowered = try CLI.run(["walk", "--seed", "1", "--steps", "2", "--size", "2048", "--max-pixels", "1000000"] + o + m)
+        expectCleanFailure(lowered, "the limit is 1.0 megapixels", "--max-pixels 1000000")
+        expectCleanFailure(try CLI.run(["generate", "--seed", "1", "--max-pixels", "0"] + o + m), "--max-pixels must be at least 1", "--max-pixels 0")
+    }
+
+    @Test func threadsAboveFourPerCoreAreClamped() throws {
+        let d = CLI.tempDir()
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let r = try CLI.run(["generate", "--seed", "1", "--size", "16", "--threads", "100000", "-o", "\(d)/x.png"] + m)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("note: --threads 100000 is more than 4 per core on this machine; using \(4 * cores)"), "\(r.stderr)")
+        let json = try CLI.run(["bench", "--runs", "3", "--torch", "off", "--json", "--threads", "100000"] + m)
+        let obj = try JSONSerialization.jsonObject(with: json.stdout) as? [String: Any]
+        #expect(obj?["threads"] as? Int == 4 * cores)
+        expectCleanFailure(try CLI.run(["generate", "--seed", "1", "--threads", "0", "-o", "\(d)/y.png"] + m), "--threads must be at least 1", "--threads 0")
+    }
+}
