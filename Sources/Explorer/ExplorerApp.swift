@@ -17,14 +17,21 @@ public struct DisplaySettings: Sendable, Equatable {
     public var reason: String
     /// Colour depth for text cells.
     public var colorLevel: ColorLevel
-    /// One cell in pixels (sixel sizing).
+    /// One cell in pixels (sizing for the pixel renderers).
     public var cellSize: PixelSize
+    /// The largest sixel picture the terminal shows (XTSMGRAPHICS), when it said.
+    public var graphicsLimit: PixelSize?
+    /// The terminal's sixel colour registers (XTSMGRAPHICS), when it said.
+    public var colorRegisters: Int?
 
-    public init(renderer: Renderer, reason: String, colorLevel: ColorLevel = .truecolor, cellSize: PixelSize = .defaultCell) {
+    public init(renderer: Renderer, reason: String, colorLevel: ColorLevel = .truecolor, cellSize: PixelSize = .defaultCell,
+                graphicsLimit: PixelSize? = nil, colorRegisters: Int? = nil) {
         self.renderer = renderer
         self.reason = reason
         self.colorLevel = colorLevel
         self.cellSize = cellSize
+        self.graphicsLimit = graphicsLimit
+        self.colorRegisters = colorRegisters
     }
 
     /// From detected capabilities; says so when running inside tmux or GNU screen.
@@ -33,7 +40,8 @@ public struct DisplaySettings: Sendable, Equatable {
         // Detection reasons start with the renderer's name, which the status line shows already.
         if reason.hasPrefix(c.renderer.rawValue + ": ") { reason.removeFirst(c.renderer.rawValue.count + 2) }
         if let m = c.multiplexer, !reason.contains("tmux"), !reason.contains("screen") { reason += "; inside \(m)" }
-        self.init(renderer: c.renderer, reason: reason, colorLevel: c.colorLevel, cellSize: c.cellSize)
+        self.init(renderer: c.renderer, reason: reason, colorLevel: c.colorLevel, cellSize: c.cellSize,
+                  graphicsLimit: c.graphicsLimit, colorRegisters: c.colorRegisters)
     }
 }
 
@@ -91,6 +99,9 @@ public final class ExplorerApp {
     private var lastTick: Double = 0
     private var lastFPS: Int?
     private var presentTimes: [Double] = []
+    private var kittyOnScreen = false
+    /// The last graphics-limit message, so it is shown once per change.
+    private var limitNote: String?
     private var legendCache: (renderer: Renderer, bar: [String], swatches: [[String]])?
 
     /// What the picture on screen depends on: a change means composing and encoding it again.
@@ -110,7 +121,10 @@ public final class ExplorerApp {
         self.display = display
         self.configuration = configuration
         self.state = state ?? ExplorerState(model: info)
-        presenter = ImagePresenter(renderer: display.renderer, colorLevel: display.colorLevel, cellSize: display.cellSize)
+        presenter = ImagePresenter(renderer: display.renderer, colorLevel: display.colorLevel, cellSize: display.cellSize,
+                                   colorRegisters: display.colorRegisters)
+        // Kitty images outlive what curses draws: quitting, Ctrl-Z and fatal signals delete them.
+        if display.renderer == .kitty { screen.setGraphicsCleanup(ImagePresenter.kittyCleanup) }
         scheduler = RenderScheduler(weights: generator.weights, directory: generator.directory, directions: directions,
                                     threads: generator.threads)
         exporter = Exporter(weights: generator.weights, directory: generator.directory, directions: directions,
@@ -267,6 +281,7 @@ public final class ExplorerApp {
             }
         case .setRenderer(let r):
             presenter.setRenderer(r)
+            if r == .kitty { screen.setGraphicsCleanup(ImagePresenter.kittyCleanup) }
             display.renderer = r
             display.reason = "switched with :renderer"
             needsFullRepaint = true
@@ -297,25 +312,33 @@ public final class ExplorerApp {
             needsFullRepaint = true
         }
 
-        // The picture: composed and encoded only when something it depends on changed.
+        // The picture: composed and encoded only when something it depends on changed. A frame
+        // made for another view is not shown at all (the box says what is coming instead):
+        // the old picture would be stale, and a face in the sheet's box would be wrong.
         var showPicture = false
         var pictureChanged = false
+        var waiting: CellRect?
         let view = state.effectiveView(model)
         let attention = state.effectiveAttention(model)
         if !isHelpOpen, let f = frame, let native = ViewComposer.nativeSize(f) {
             let box = view == .sheet ? layout.body : layout.face
-            if let p = Layout.place(image: native, cell: presenter.pixelsPerCell, in: box, sixel: presenter.renderer == .sixel) {
-                let key = PictureKey(frameID: f.id, view: view, attention: attention, placement: p, renderer: presenter.renderer)
+            if !ViewComposer.fits(f, view: view, attention: attention) {
+                waiting = box
+            } else if let (p, renderer) = placePicture(native, in: box) {
+                let key = PictureKey(frameID: f.id, view: view, attention: attention, placement: p, renderer: renderer)
                 if key != pictureKey {
+                    picturePayload = nil
                     let t0 = Self.now()
-                    if let image = ViewComposer.compose(f, view: view, attention: attention, size: p.pixelSize) {
+                    // A whole-number enlargement is left to the renderer (pixel repetition); a
+                    // fitted size is composed at that size with the smooth filter.
+                    let composeSize = p.scale != nil ? native : p.pixelSize
+                    if let image = ViewComposer.compose(f, view: view, attention: attention, size: composeSize) {
                         let t1 = Self.now()
                         lastComposeMilliseconds = (t1 - t0) * 1000
                         do {
-                            picturePayload = try presenter.payload(for: image)
+                            picturePayload = try presenter.payload(for: image, scale: p.scale ?? 1, renderer: renderer)
                             lastEncodeMilliseconds = (Self.now() - t1) * 1000
                         } catch {
-                            picturePayload = nil
                             state.message = StatusMessage("cannot draw the picture: \(error)", isError: true)
                         }
                     }
@@ -345,14 +368,24 @@ public final class ExplorerApp {
 
         screen.clear()
         canvas.replay(on: screen)
+        if let box = waiting {
+            let text = ViewComposer.waitingText(view)
+            screen.draw(text, row: box.row + box.rows / 2, col: box.col + max(0, (box.cols - text.count) / 2), style: .dim)
+        }
         if needsFullRepaint {
             screen.invalidate()
         }
         let sendRaw = needsFullRepaint || pictureChanged || bandChanged || canvas.cells != previousCells
         needsFullRepaint = false
+        // A kitty image stays on screen until deleted, whatever is drawn over it.
+        if kittyOnScreen, !(showPicture && picturePayload.map(Self.isKitty) == true) {
+            screen.drawRaw(ImagePresenter.kittyCleanup, row: 0, col: 0)
+            kittyOnScreen = false
+        }
         if sendRaw {
             if showPicture, let payload = picturePayload, let p = placement {
                 ImagePresenter.draw(payload, on: screen, row: p.row, col: p.col)
+                if Self.isKitty(payload) { kittyOnScreen = true }
                 lastPayload = payload
                 if let f = frame, f.id > presentedFrameID {
                     presentedFrameID = f.id
@@ -365,6 +398,45 @@ public final class ExplorerApp {
         screen.refresh()
     }
 
+    private static func isKitty(_ payload: ScreenPayload) -> Bool {
+        if case .kitty = payload { return true }
+        return false
+    }
+
+    /// Where a picture of `native` pixels goes in `box`, and in which renderer. Sixel pictures
+    /// are fitted inside the terminal's own limit (XTSMGRAPHICS); where that limit would make
+    /// the picture smaller than half blocks, it is drawn in half blocks instead. Either way the
+    /// message line says so once, with how to raise the limit.
+    private func placePicture(_ native: PixelSize, in box: CellRect) -> (PicturePlacement, Renderer)? {
+        let renderer = presenter.renderer
+        let sixel = renderer == .sixel
+        let limit = sixel ? display.graphicsLimit : nil
+        guard let p = Layout.place(image: native, cell: presenter.pixelsPerCell(renderer), in: box, sixel: sixel, limit: limit)
+        else { return nil }
+        var note: String?
+        var chosen = (p, renderer)
+        if let limit, p != Layout.place(image: native, cell: presenter.pixelsPerCell(renderer), in: box, sixel: true) {
+            let blocks = presenter.cellRenderer
+            if let b = Layout.place(image: native, cell: presenter.pixelsPerCell(blocks), in: box),
+               b.cells.rows * b.cells.cols > p.cells.rows * p.cells.cols {
+                chosen = (b, blocks)
+                note = "the terminal shows sixel pictures up to \(limit) px, smaller than half blocks here: "
+                    + "drawing \(blocks.rawValue). \(Self.raiseLimitHint)"
+            } else {
+                note = "picture fitted to the terminal's \(limit) px sixel limit. \(Self.raiseLimitHint)"
+            }
+        }
+        if note != limitNote {
+            limitNote = note
+            if let note { state.message = StatusMessage(note) }
+        }
+        return chosen
+    }
+
+    /// How to raise xterm's sixel limit (other terminals that report one have no such setting).
+    static let raiseLimitHint = "To raise it in xterm: XTerm*maxGraphicSize: 4096x4096 in ~/.Xresources, "
+        + "or xterm -xrm 'XTerm*maxGraphicSize: 4096x4096'"
+
     private var isHelpOpen: Bool {
         if case .help = state.overlay { return true }
         return false
@@ -376,7 +448,12 @@ public final class ExplorerApp {
                            (0..<model.tokens).map { presenter.legendCells(LegendImages.swatch($0)) })
         }
         let ms = frame?.renderMilliseconds
-        return PaintContext(renderer: display.renderer.rawValue, rendererReason: display.reason, frameMilliseconds: ms,
+        var renderer = display.renderer.rawValue, reason = display.reason
+        if let shown = pictureKey?.renderer, shown != presenter.renderer, let limit = display.graphicsLimit {
+            renderer += "→" + shown.rawValue
+            reason = "terminal's sixel limit \(limit) px; " + reason
+        }
+        return PaintContext(renderer: renderer, rendererReason: reason, frameMilliseconds: ms,
                             fps: fps(), busy: lastBusy, export: lastExport, queuedExports: exporter.pendingCount,
                             attention: frame?.attention, colormapBar: legendCache?.bar, tokenSwatches: legendCache?.swatches ?? [])
     }

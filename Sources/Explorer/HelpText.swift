@@ -22,7 +22,7 @@ public enum HelpText {
     /// The keys, by where they work.
     public static let keys: [HelpSection] = [
         HelpSection(title: "Anywhere", entries: [
-            HelpEntry("?", "this help (↑↓ PgUp PgDn scroll, any other key closes)"),
+            HelpEntry("?", "this help (" + KeyMap.helpHint + ")"),
             HelpEntry(":", "command line (below); Esc cancels, ↑↓ recall earlier commands"),
             HelpEntry("q", "quit (Ctrl-C also quits; both restore the terminal)"),
             HelpEntry("Tab  d m a b", "next panel; directions, mixing, attention, bookmarks panel"),

@@ -1,8 +1,11 @@
-// ImagePresenter: puts pictures on the screen in the chosen renderer. Sixel goes
-// through one SixelEncoder kept for the session (stable palette, ordered dither,
-// so stepping through latents does not flicker); the text tiers go through
-// BlockRenderer. Both leave through the ScreenDriver's raw-payload path, which
-// writes them right after curses' own update.
+// ImagePresenter: puts pictures on the screen in the chosen renderer. Pictures arrive at their
+// source size with a whole-number enlargement factor (or already fitted, factor 1), and each
+// renderer enlarges them its own way: sixel writes the factor into its run-length repeats, the
+// others repeat pixels (nearest neighbour) before encoding. Sixel keeps one SixelEncoder for the
+// session (stable palette, ordered dither, so stepping through latents does not flicker); kitty
+// keeps one image id for the face view and replaces it in place; iTerm2 images and half blocks
+// simply overwrite the cells. Everything leaves through the ScreenDriver's raw-payload path,
+// which writes it right after curses' own update.
 
 import Imaging
 import Terminal
@@ -13,12 +16,16 @@ public enum ScreenPayload: Sendable, Equatable {
     case cells([String])
     /// A complete sixel sequence.
     case sixel([UInt8])
+    /// Kitty graphics commands that transmit and place the picture under the view's image id.
+    case kitty([UInt8])
+    /// An iTerm2 inline image (OSC 1337).
+    case iterm2([UInt8])
 
     /// Bytes this payload sends (for the status line and tests).
     public var byteCount: Int {
         switch self {
         case .cells(let l): l.reduce(0) { $0 + $1.utf8.count }
-        case .sixel(let b): b.count
+        case .sixel(let b), .kitty(let b), .iterm2(let b): b.count
         }
     }
 }
@@ -26,17 +33,22 @@ public enum ScreenPayload: Sendable, Equatable {
 /// Encodes pictures for one renderer and draws them.
 public final class ImagePresenter {
     public private(set) var renderer: Renderer
-    /// Colour depth for text cells (legends, and the picture itself in the block tiers of an
-    /// auto-detected sixel terminal's fallback).
+    /// Colour depth for text cells (legends, and pictures that fall back to half blocks).
     public let colorLevel: ColorLevel
-    /// One terminal cell in pixels (sixel sizing).
+    /// One terminal cell in pixels (sizing for the pixel renderers).
     public let cellSize: PixelSize
+    /// The terminal's sixel colour registers, when it said (the palette uses at most 256).
+    public let colorRegisters: Int?
     private var encoder: SixelEncoder?
 
-    public init(renderer: Renderer, colorLevel: ColorLevel, cellSize: PixelSize) {
+    /// The kitty image id (and placement id 1) of the face view: one id, replaced in place.
+    public static let kittyImageID = 4242
+
+    public init(renderer: Renderer, colorLevel: ColorLevel, cellSize: PixelSize, colorRegisters: Int? = nil) {
         self.renderer = renderer
         self.colorLevel = colorLevel
         self.cellSize = cellSize
+        self.colorRegisters = colorRegisters
     }
 
     /// Switches renderer (the sixel palette starts afresh).
@@ -45,37 +57,57 @@ public final class ImagePresenter {
         encoder = nil
     }
 
-    /// Pixels per cell for placing pictures: the terminal's cell for sixel, 1x2 for half blocks.
-    public var pixelsPerCell: PixelSize { renderer == .sixel ? cellSize : .halfBlockCell }
+    /// Pixels per cell for placing pictures in `renderer`: the terminal's cell for the pixel
+    /// renderers, 1x2 for half blocks.
+    public func pixelsPerCell(_ renderer: Renderer) -> PixelSize { renderer.isPixel ? cellSize : .halfBlockCell }
 
-    /// The mode for text-cell pictures: the renderer's own, or for sixel the terminal's colour level.
-    public var cellMode: BlockMode { renderer.blockMode ?? colorLevel.blockRenderer.blockMode ?? .xterm256 }
+    /// The text tier pictures fall back to (and legends use): the renderer's own, or for a
+    /// pixel renderer the terminal's colour level.
+    public var cellRenderer: Renderer { renderer.isPixel ? colorLevel.blockRenderer : renderer }
+
+    /// The mode for text-cell pictures.
+    public var cellMode: BlockMode { cellRenderer.blockMode ?? .xterm256 }
 
     /// The side of the sample the sixel palette is fitted to. Building a palette (median cut)
-    /// from a 700-pixel picture takes tens of milliseconds; a nearest-neighbour sample of it
-    /// has the same colours and takes one or two.
+    /// from a large picture takes tens of milliseconds; a nearest-neighbour sample of it has
+    /// the same colours and takes one or two.
     public static let paletteSampleSide = 128
 
-    /// Encodes a picture already at its display size.
-    public func payload(for image: RGBImage) throws -> ScreenPayload {
-        guard renderer == .sixel else {
-            return .cells(BlockRenderer.lines(image, mode: renderer.blockMode ?? .truecolor))
+    /// Encodes `image` enlarged `scale` times (pixel repetition) in `renderer` (by default the
+    /// presenter's own; a text tier when a picture cannot be shown in pixels).
+    public func payload(for image: RGBImage, scale: Int = 1, renderer: Renderer? = nil) throws -> ScreenPayload {
+        let renderer = renderer ?? self.renderer
+        switch renderer {
+        case .sixel:
+            return .sixel(try sixel(image, scale: scale))
+        case .kitty:
+            let png = try PNGCodec.encode(image.scaled(by: scale, filter: .nearest))
+            return .kitty(KittyEncoder.place(png: png, id: Self.kittyImageID))
+        case .iterm2:
+            let shown = image.scaled(by: scale, filter: .nearest)
+            let png = try PNGCodec.encode(shown)
+            return .iterm2(ITermEncoder.inlineImage(png: png, size: PixelSize(width: shown.width, height: shown.height)))
+        case .blocks, .blocks256, .ascii:
+            return .cells(BlockRenderer.lines(image.scaled(by: scale, filter: .nearest), mode: renderer.blockMode ?? .truecolor))
         }
-        if encoder == nil { encoder = try SixelEncoder(colors: 256, stablePalette: true) }
+    }
+
+    private func sixel(_ image: RGBImage, scale: Int) throws -> [UInt8] {
+        if encoder == nil {
+            encoder = try SixelEncoder(colors: min(256, max(2, colorRegisters ?? 256)), stablePalette: true)
+        }
         let encoder = encoder!
         let side = Self.paletteSampleSide
-        if image.width > side || image.height > side {
-            // Fit (or keep) the palette on the small sample, where the encoder's own "does the kept
-            // palette still fit?" test runs too; then encode the full picture with that palette.
-            let scale = max(image.width, image.height)
-            let sample = image.resized(width: max(1, image.width * side / scale), height: max(1, image.height * side / scale), filter: .nearest)
-            let threshold = encoder.refitThreshold
-            _ = try encoder.encode(sample)
-            encoder.refitThreshold = nil
-            defer { encoder.refitThreshold = threshold }
-            return .sixel(try encoder.encode(image))
-        }
-        return .sixel(try encoder.encode(image))
+        guard image.width > side || image.height > side else { return try encoder.encode(image, scale: scale) }
+        // Fit (or keep) the palette on a small sample, where the encoder's own "does the kept
+        // palette still fit?" test runs too; then encode the full picture with that palette.
+        let longest = max(image.width, image.height)
+        try encoder.fitPalette(to: image.resized(width: max(1, image.width * side / longest),
+                                                 height: max(1, image.height * side / longest), filter: .nearest))
+        let threshold = encoder.refitThreshold
+        encoder.refitThreshold = nil
+        defer { encoder.refitThreshold = threshold }
+        return try encoder.encode(image, scale: scale)
     }
 
     /// Small pictures inside text (legends): always half-block rows in the best text colour mode.
@@ -87,7 +119,10 @@ public final class ImagePresenter {
     public static func draw(_ payload: ScreenPayload, on screen: ScreenDriver, row: Int, col: Int) {
         switch payload {
         case .cells(let lines): screen.drawCells(lines, row: row, col: col)
-        case .sixel(let bytes): screen.drawRaw(bytes, row: row, col: col)
+        case .sixel(let bytes), .kitty(let bytes), .iterm2(let bytes): screen.drawRaw(bytes, row: row, col: col)
         }
     }
+
+    /// What removes the face view's kitty image from the terminal (screen and memory).
+    public static var kittyCleanup: [UInt8] { KittyEncoder.delete(id: kittyImageID) }
 }

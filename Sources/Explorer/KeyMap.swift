@@ -14,14 +14,8 @@ public enum KeyMap {
         if state.animation != nil { return .stopAnimation }
         switch state.overlay {
         case .help?:
-            switch key {
-            case .up: return .scrollHelp(-1)
-            case .down: return .scrollHelp(1)
-            case .pageUp: return .scrollHelp(-10)
-            case .pageDown, .char(" "): return .scrollHelp(10)
-            case .home: return .scrollHelp(-100_000)
-            default: return .closeOverlay
-            }
+            if let scroll = helpScrollKeys.first(where: { $0.keys.contains(key) }) { return .scrollHelp(scroll.delta) }
+            return .closeOverlay
         case .command?:
             switch key {
             case .enter: return .commandSubmit
@@ -39,6 +33,19 @@ public enum KeyMap {
         }
         if let a = panelAction(for: key, in: state) { return a }
         return globalAction(for: key)
+    }
+
+    /// The keys that scroll the help screen (Space pages on, as in a pager); every other key
+    /// closes it. The help screen's hint line is made from `label`, so it names exactly these.
+    public static let helpScrollKeys: [(label: String, keys: [Key], delta: Int)] = [
+        ("↑↓", [.up], -1), ("", [.down], 1),
+        ("PgUp", [.pageUp], -10), ("PgDn Space", [.pageDown, .char(" ")], 10),
+        ("Home", [.home], -100_000),
+    ]
+
+    /// The help screen's hint: its scroll keys, and that any other key closes it.
+    public static var helpHint: String {
+        helpScrollKeys.map(\.label).filter { !$0.isEmpty }.joined(separator: " ") + " scroll · any other key closes"
     }
 
     /// Keys that work in every panel.

@@ -83,10 +83,13 @@ public struct Layout: Sendable, Equatable {
     /// least 80% of what a fitted size would; otherwise the picture is fitted to the box (then
     /// resized with the smooth filter). For sixel (`sixel` true) the picture keeps 6 pixels clear
     /// of the box's bottom edge, because terminals draw sixel in bands of 6 rows and may round up.
-    public static func place(image: PixelSize, cell: PixelSize, in box: CellRect, sixel: Bool = false) -> PicturePlacement? {
+    /// `limit` is the largest picture the terminal shows (xterm's maxGraphicSize): the picture is
+    /// fitted inside it too.
+    public static func place(image: PixelSize, cell: PixelSize, in box: CellRect, sixel: Bool = false,
+                             limit: PixelSize? = nil) -> PicturePlacement? {
         guard image.width > 0, image.height > 0, box.rows > 0, box.cols > 0, cell.width > 0, cell.height > 0 else { return nil }
-        let roomWidth = box.cols * cell.width
-        let roomHeight = box.rows * cell.height - (sixel ? 6 : 0)
+        let roomWidth = min(box.cols * cell.width, limit?.width ?? .max)
+        let roomHeight = min(box.rows * cell.height - (sixel ? 6 : 0), limit?.height ?? .max)
         guard roomWidth > 0, roomHeight > 0 else { return nil }
         // The fitted size: scaled by the tighter dimension, in integer arithmetic so it never exceeds the room.
         let fitted = roomWidth * image.height <= roomHeight * image.width

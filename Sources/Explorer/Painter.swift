@@ -153,7 +153,7 @@ public enum Painter {
             c.put(":" + visible + "█", row: layout.hintRow, col: 0, width: w, style: .bold)
             return
         case .help?:
-            c.put(" help: ↑↓ PgUp PgDn scroll · any other key closes", row: layout.hintRow, col: 0, width: w, style: .dim)
+            c.put(" help: " + KeyMap.helpHint, row: layout.hintRow, col: 0, width: w, style: .dim)
             return
         case nil:
             break

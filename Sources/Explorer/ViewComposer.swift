@@ -1,6 +1,10 @@
 // ViewComposer: turns a rendered frame into the picture the face view shows:
 // the face, the selected token's attention heatmap over it, the owner map, or the
-// attention sheet; resized (smooth filter) to the size the layout gives it.
+// attention sheet, at the size the caller asks for: the source size when the screen
+// enlarges it by a whole number (the renderer repeats pixels), else the fitted size
+// (smooth filter). A frame made for another view (a face frame while the sheet renders,
+// a face without the selected layer's attention) gives no picture: the view waits for
+// its own frame instead of showing the wrong one.
 
 import Engine
 import Imaging
@@ -18,16 +22,28 @@ public enum ViewComposer {
         return nil
     }
 
-    /// The picture of `frame` at `size` for `view` and the attention selection. A heatmap or
-    /// owner view whose frame has no attention maps (yet) shows the plain face.
+    /// Whether `frame` was made for `view`: a sheet for the sheet view, a face for the others,
+    /// and for the overlays the attention of the selected layer.
+    public static func fits(_ frame: FrameResult, view: ViewMode, attention: AttentionSelection) -> Bool {
+        switch view {
+        case .sheet:
+            guard case .sheet(let layer, _) = frame.request.kind else { return false }
+            return frame.sheet != nil && layer == attention.layer
+        case .face: return frame.face != nil
+        case .heatmap, .owner: return frame.face != nil && frame.attention?.layer == attention.layer
+        }
+    }
+
+    /// The picture of `frame` at `size` for `view` and the attention selection, or `nil` when
+    /// the frame was made for another view (see `fits`).
     public static func compose(_ frame: FrameResult, view: ViewMode, attention: AttentionSelection, size: PixelSize) -> RGBImage? {
-        guard size.width > 0, size.height > 0 else { return nil }
+        guard size.width > 0, size.height > 0, fits(frame, view: view, attention: attention) else { return nil }
         if let sheet = frame.sheet {
             return sheet.resized(width: size.width, height: size.height, filter: .smooth)
         }
         guard let native = frame.face else { return nil }
         let face = native.resized(width: size.width, height: size.height, filter: .smooth)
-        guard let a = frame.attention, a.layer == attention.layer else { return face }
+        guard let a = frame.attention else { return face }
         switch view {
         case .heatmap:
             let token = min(attention.token, a.tokens - 1)
@@ -41,8 +57,17 @@ public enum ViewComposer {
 
     /// The picture `e` exports: the view at `exportSize` pixels a side (faces), or the sheet as rendered.
     public static func exportPicture(_ frame: FrameResult, view: ViewMode, attention: AttentionSelection, exportSize: Int) -> RGBImage? {
-        if let s = frame.sheet { return s }
+        if let s = frame.sheet, view == .sheet { return s }
         return compose(frame, view: view, attention: attention, size: PixelSize(width: exportSize, height: exportSize))
+    }
+
+    /// What the face view says while it waits for a frame made for it.
+    public static func waitingText(_ view: ViewMode) -> String {
+        switch view {
+        case .sheet: return "rendering the attention sheet…"
+        case .heatmap, .owner: return "rendering the attention maps…"
+        case .face: return "rendering…"
+        }
     }
 
     /// Share of each token in the owner map (fraction of pixels it dominates), for the legend.

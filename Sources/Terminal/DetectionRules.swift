@@ -4,9 +4,11 @@
 // Order of authority:
 //   1. what the user forces (--renderer, then LATENTSCOPE_RENDERER) beats anything detected;
 //   2. TERM=dumb or no TERM: plain ASCII;
-//   3. a DA1 reply is the terminal speaking for itself: parameter 4 means sixel;
-//   4. without a DA1 reply, environment rules name terminals known to do sixel;
-//   5. otherwise half blocks, with the colour depth from environment rules.
+//   3. outside a multiplexer: an OK to the kitty graphics query means kitty images, then
+//      TERM_PROGRAM / LC_TERMINAL naming iTerm2 or WezTerm means iTerm2 inline images;
+//   4. a DA1 reply is the terminal speaking for itself: parameter 4 means sixel;
+//   5. without a DA1 reply, environment rules name terminals known to do kitty images or sixel;
+//   6. otherwise half blocks, with the colour depth from environment rules.
 // Each environment rule carries a comment naming the quirk it handles.
 
 /// Names of the environment variables the rules read; `describe()` prints the ones set.
@@ -90,17 +92,9 @@ enum DetectionRules {
         if term == "mlterm" { return "TERM=mlterm" }
         // Contour ships the "contour" terminfo entry.
         if term == "contour" { return "TERM=contour" }
-        // WezTerm keeps TERM=xterm-256color by default; only TERM_PROGRAM tells.
-        if program == "WezTerm" { return "TERM_PROGRAM=WezTerm" }
         // mintty (Git Bash, Cygwin, WSLtty) sets TERM_PROGRAM=mintty.
         if program == "mintty" { return "TERM_PROGRAM=mintty" }
-        // iTerm2 renders sixel since 3.3; TERM_PROGRAM_VERSION says which one we have.
-        if program == "iTerm.app" {
-            let version = environment["TERM_PROGRAM_VERSION"] ?? ""
-            if let (major, minor) = tmuxVersion(version), major > 3 || (major == 3 && minor >= 3) {
-                return "TERM_PROGRAM=iTerm.app \(version)"
-            }
-        }
+        // WezTerm and iTerm2 do sixel too, but are caught earlier by the iTerm2 images rule.
         // Konsole gained sixel in 22.04; KONSOLE_VERSION is e.g. 220401.
         if let konsole = environment["KONSOLE_VERSION"].flatMap({ Int($0) }), konsole >= 220400 {
             return "KONSOLE_VERSION=\(konsole)"
@@ -108,6 +102,27 @@ enum DetectionRules {
         // Not listed on purpose: xterm (sixel only when built with it and run as
         // `xterm -ti vt340`, which only DA1 can tell), Windows Terminal (WT_SESSION carries
         // no version; sixel needs 1.22+), kitty and Alacritty (no sixel).
+        return nil
+    }
+
+    // MARK: - Kitty and iTerm2 images
+
+    /// A terminal the environment identifies as speaking the kitty graphics protocol, used only
+    /// when the probe got no answer at all (so the query could not tell).
+    static func knownKittyTerminal(_ environment: [String: String]) -> String? {
+        let term = environment["TERM"] ?? ""
+        // kitty and Ghostty install their own terminfo entries and set TERM to them.
+        if term == "xterm-kitty" || term == "xterm-ghostty" { return "TERM=\(term)" }
+        return nil
+    }
+
+    /// A terminal that shows iTerm2 inline images (OSC 1337 File=…), by its own variables.
+    static func knownITermTerminal(_ environment: [String: String]) -> String? {
+        let program = environment["TERM_PROGRAM"] ?? ""
+        // iTerm2 and WezTerm set TERM_PROGRAM; neither answers a query for these images.
+        if program == "iTerm.app" || program == "WezTerm" { return "TERM_PROGRAM=\(program)" }
+        // iTerm2 also sets LC_TERMINAL, which ssh forwards (LC_* by default) where TERM_PROGRAM is lost.
+        if environment["LC_TERMINAL"] == "iTerm2" { return "LC_TERMINAL=iTerm2" }
         return nil
     }
 
@@ -191,6 +206,17 @@ enum DetectionRules {
             tmuxWithoutSixel = "tmux \(version) without sixel passthrough"
         }
         let attributes = probe.status == .answered ? probe.deviceAttributes : nil
+
+        // Kitty and iTerm2 images are sent only outside multiplexers: tmux and screen drop
+        // APC and OSC 1337 unless passthrough is configured, which cannot be seen from here.
+        if multiplexer == nil {
+            if probe.kittyGraphics == true { return (.kitty, "kitty: the terminal answered the kitty graphics query") }
+            if attributes == nil, probe.kittyGraphics == nil, let rule = knownKittyTerminal(environment) {
+                let notProbed = probe.status == .noAnswer ? "no reply to the queries" : "not probed: \(probe.status.rawValue)"
+                return (.kitty, "kitty: \(rule) speaks the kitty graphics protocol (\(notProbed))")
+            }
+            if let rule = knownITermTerminal(environment) { return (.iterm2, "iterm2: \(rule) shows iTerm2 inline images") }
+        }
 
         // A DA1 reply is authoritative. Inside tmux it is tmux that answers, and tmux 3.4+
         // includes 4 only when built with sixel and the outer terminal has it, so a 4 from

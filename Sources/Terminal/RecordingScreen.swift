@@ -91,6 +91,13 @@ public final class RecordingScreen: ScreenDriver {
         invalidateCount += 1
     }
 
+    /// What `setGraphicsCleanup` was given last.
+    public private(set) var graphicsCleanup: [UInt8] = []
+
+    public func setGraphicsCleanup(_ bytes: [UInt8]) {
+        graphicsCleanup = bytes
+    }
+
     public func readKey(timeoutMilliseconds: Int) -> Key {
         keys.isEmpty ? .none : keys.removeFirst()
     }

@@ -5,7 +5,12 @@
 ///
 /// The raw values are the spellings accepted by `--renderer` and `LATENTSCOPE_RENDERER`.
 public enum Renderer: String, CaseIterable, Sendable, Equatable {
-    /// DEC sixel graphics: real pixels, encoded with libsixel.
+    /// The kitty graphics protocol (kitty, Ghostty, WezTerm, Konsole): PNG images kept by the
+    /// terminal under an id and replaced in place.
+    case kitty
+    /// iTerm2's inline images (OSC 1337 File=…), PNG: iTerm2 and WezTerm.
+    case iterm2
+    /// DEC sixel graphics: real pixels, palette from libsixel, bytes written here.
     case sixel
     /// Unicode upper half blocks (`▀`) with 24-bit foreground and background colours:
     /// two image pixels per cell.
@@ -15,15 +20,18 @@ public enum Renderer: String, CaseIterable, Sendable, Equatable {
     /// One character per cell from a luminance ramp; no colour at all.
     case ascii
 
-    /// The half-block mode that draws this tier, or `nil` for `.sixel`.
+    /// The half-block mode that draws this tier, or `nil` for the pixel renderers.
     public var blockMode: BlockMode? {
         switch self {
-        case .sixel: return nil
+        case .kitty, .iterm2, .sixel: return nil
         case .blocks: return .truecolor
         case .blocks256: return .xterm256
         case .ascii: return .ascii
         }
     }
+
+    /// Whether the terminal shows real pixels (kitty, iTerm2, sixel), sized by its cell size.
+    public var isPixel: Bool { blockMode == nil }
 }
 
 /// What the user asked for: let detection decide, or force a renderer.

@@ -49,6 +49,10 @@ public final class Screen: ScreenDriver {
 
     private var screen: OpaquePointer?
     private var pending: [[UInt8]] = []
+    /// The terminal modes from before curses, for the signal path.
+    private var savedTermios: termios?
+    /// Removes kitty images (see `setGraphicsCleanup`).
+    private var graphicsCleanup: [UInt8] = []
 
     /// Whether `start()` has run and `stop()` has not.
     public private(set) var isActive = false
@@ -102,8 +106,9 @@ public final class Screen: ScreenDriver {
         _ = flushinp()
 
         if haveTermios {
-            TerminalRestore.arm(termios: saved, sequence: Self.restoreSequence(), input: 0, output: 1)
-            ResumeSignal.arm()
+            savedTermios = saved
+            TerminalRestore.arm(termios: saved, sequence: graphicsCleanup + Self.restoreSequence(), input: 0, output: 1)
+            ResumeSignal.arm(cleanup: graphicsCleanup)
         }
         TerminalRestore.onExit {
             if cursesActive {
@@ -119,6 +124,7 @@ public final class Screen: ScreenDriver {
         guard isActive else { return }
         isActive = false
         pending.removeAll()
+        if !graphicsCleanup.isEmpty { Self.writeAll(graphicsCleanup) }
         TerminalRestore.disarm()
         ResumeSignal.disarm()
         _ = curs_set(1)
@@ -189,6 +195,13 @@ public final class Screen: ScreenDriver {
     public func invalidate() {
         guard isActive else { return }
         _ = clearok(ls_curscr(), true)
+    }
+
+    public func setGraphicsCleanup(_ bytes: [UInt8]) {
+        graphicsCleanup = bytes
+        guard isActive, let savedTermios else { return }
+        TerminalRestore.arm(termios: savedTermios, sequence: bytes + Self.restoreSequence(), input: 0, output: 1)
+        ResumeSignal.setCleanup(bytes)
     }
 
     public func readKey(timeoutMilliseconds: Int) -> Key {

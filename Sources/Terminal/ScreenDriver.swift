@@ -37,6 +37,9 @@ public protocol ScreenDriver: AnyObject {
     func refresh()
     /// Makes the next `refresh()` repaint the whole screen (clearing leftover images).
     func invalidate()
+    /// Bytes that remove the pictures the terminal keeps by itself (kitty images), written
+    /// when the screen stops, before a suspend (Ctrl-Z) and on the signals that end the process.
+    func setGraphicsCleanup(_ bytes: [UInt8])
     /// Waits up to `timeoutMilliseconds` (0: just look; negative: wait forever) for a key.
     func readKey(timeoutMilliseconds: Int) -> Key
 }

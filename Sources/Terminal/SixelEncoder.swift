@@ -1,4 +1,10 @@
-// Sixel encoding through libsixel, tuned for animation. When the explorer steps through
+// Sixel encoding, tuned for animation. libsixel builds the palette (median cut); with the
+// default ordered dither (or none) the sixel bytes are written here (SixelWriter.swift), from
+// palette indices of the source picture and a whole-number enlargement factor, so an enlarged
+// face becomes run-length repeats (`!12~`) and costs about as much as the small face itself.
+// The libsixel diffusions (A/X dither, Floyd-Steinberg) still go through sixel_encode.
+//
+// When the explorer steps through
 // latents, consecutive faces differ slightly; a palette rebuilt for every frame, or an error
 // diffusion whose errors propagate differently each time, makes the whole image shimmer. So:
 //   * the palette is built from the first frame and kept for later ones, and rebuilt only
@@ -81,7 +87,11 @@ public final class SixelEncoder {
 
     /// The dither (palette) kept between frames: `.firstFrame` after the first frame, and
     /// `.xterm256` always.
-    private var keptDither: OpaquePointer?
+    private var keptDither: OpaquePointer? {
+        didSet { nearest = nil }
+    }
+    /// Nearest palette entries of the kept palette, filled as colours come (see SixelWriter).
+    private var nearest: NearestPaletteTable?
 
     /// Creates an encoder.
     ///
@@ -142,6 +152,17 @@ public final class SixelEncoder {
     ///
     /// - Throws: `SixelError` for an empty or inconsistent image, or any libsixel failure.
     public func encode(_ image: RGBImage) throws -> [UInt8] {
+        try encode(image, scale: 1)
+    }
+
+    /// Encodes `image` enlarged `scale` times by pixel repetition (every source pixel a
+    /// `scale` x `scale` block), as `encode(image.scaled(by: scale, filter: .nearest))`
+    /// would show it, at a fraction of the cost: the dither and the palette work on the
+    /// source pixels, and the enlargement becomes run-length repeats.
+    public func encode(_ image: RGBImage, scale: Int) throws -> [UInt8] {
+        guard scale >= 1 else {
+            throw SixelError(operation: "SixelEncoder.encode", status: 0, message: "scale must be at least 1, got \(scale)")
+        }
         guard image.width > 0, image.height > 0 else {
             throw SixelError(operation: "SixelEncoder.encode", status: 0,
                              message: "image is empty (\(image.width)x\(image.height))")
@@ -154,26 +175,31 @@ public final class SixelEncoder {
         // libsixel diffuses errors into the buffer it is given and `.ordered` adds its
         // pattern to it, so both work on a copy.
         var pixels = image.pixels
-
-        if paletteMode == .firstFrame, let keptDither, let refitThreshold,
-           let palette = Self.palette(of: keptDither),
-           Self.meanPaletteError(pixels, palette: palette) > refitThreshold {
-            resetPalette()
-        }
-        let dither: OpaquePointer
-        var exact = false
-        if let keptDither {
-            dither = keptDither
-        } else {
-            (dither, exact) = try makeDither(from: pixels)
-            if paletteMode == .firstFrame { keptDither = dither }
-        }
+        let (dither, exact) = try ditherFor(pixels)
         defer { if paletteMode == .perFrame { sixel_dither_unref(dither) } }
 
-        // A per-frame palette that holds every colour of the frame needs no dithering.
-        if diffusion == .ordered && !exact {
+        // A per-frame palette that holds every colour of the frame needs no dithering; nor does
+        // an enlargement, where every source pixel is a flat square: a dither pattern at that
+        // scale is visible noise, not finer shades.
+        if diffusion == .ordered && !exact && scale == 1 {
             Self.applyOrderedDither(&pixels, width: image.width, amplitude: paletteMode == .xterm256 ? 64 : 12)
         }
+
+        if diffusion == .ordered || diffusion == .none {
+            guard let palette = Self.palette(of: dither) else {
+                throw SixelError(operation: "sixel_dither_get_palette", status: SIXEL_FALSE, message: "the dither has no palette")
+            }
+            var table = paletteMode == .perFrame ? NearestPaletteTable(palette: palette) : (nearest ?? NearestPaletteTable(palette: palette))
+            let indices = table.indices(of: pixels)
+            if paletteMode != .perFrame { nearest = table }
+            return SixelWriter.write(indices: indices, width: image.width, height: image.height, scale: scale, palette: palette)
+        }
+        if scale > 1 {
+            // libsixel's diffusions work on the pixels as shown.
+            pixels = RGBImage(width: image.width, height: image.height, pixels: pixels)
+                .scaled(by: scale, filter: .nearest).pixels
+        }
+        let (width, height) = (image.width * scale, image.height * scale)
 
         let sink = ByteSink()
         let retainedSink = Unmanaged.passRetained(sink)
@@ -190,7 +216,7 @@ public final class SixelEncoder {
         defer { sixel_output_unref(output) }
 
         try pixels.withUnsafeMutableBufferPointer { buffer in
-            try check(sixel_encode(buffer.baseAddress, Int32(image.width), Int32(image.height), 3, dither, output),
+            try check(sixel_encode(buffer.baseAddress, Int32(width), Int32(height), 3, dither, output),
                       "sixel_encode")
         }
         return sink.bytes
@@ -198,9 +224,46 @@ public final class SixelEncoder {
 
     // MARK: - Palette
 
+    /// Fits (or keeps) the palette for a picture like `image` without encoding anything: the
+    /// kept palette is refitted when it no longer fits (see `refitThreshold`). A small sample
+    /// of a large picture has the same colours and takes a fraction of the time.
+    public func fitPalette(to image: RGBImage) throws {
+        guard paletteMode == .firstFrame, !image.isEmpty else { return }
+        _ = try ditherFor(image.pixels)
+    }
+
+    /// The dither for a frame of `pixels`: the kept one while it fits, else a new one (kept in
+    /// `.firstFrame` mode), and whether its palette holds every colour exactly.
+    private func ditherFor(_ pixels: [UInt8]) throws -> (OpaquePointer, Bool) {
+        if paletteMode == .firstFrame, let keptDither, let refitThreshold,
+           let palette = Self.palette(of: keptDither),
+           Self.meanPaletteError(pixels, palette: palette) > refitThreshold {
+            resetPalette()
+        }
+        if let keptDither { return (keptDither, false) }
+        let (dither, exact) = try makeDither(from: pixels)
+        if paletteMode == .firstFrame { keptDither = dither }
+        return (dither, exact)
+    }
+
     /// A dither whose palette is built from `pixels` by median cut, and whether that palette
     /// holds every colour of `pixels` (so that dithering would only add noise).
     private func makeDither(from pixels: [UInt8]) throws -> (OpaquePointer, Bool) {
+        // A picture with no more colours than the palette holds gets exactly those colours:
+        // libsixel's median cut keeps far fewer of them for small pictures (43 of 256 distinct
+        // colours of a 16x16 one), which a whole-number enlargement shows as large flat errors.
+        if let distinct = Self.distinctColors(pixels, atMost: colors) {
+            var created: OpaquePointer?
+            try check(sixel_dither_new(&created, Int32(distinct.count / 3), nil), "sixel_dither_new")
+            guard let dither = created else {
+                throw SixelError(operation: "sixel_dither_new", status: SIXEL_FALSE, message: "returned no dither")
+            }
+            var palette = distinct
+            palette.withUnsafeMutableBufferPointer { sixel_dither_set_palette(dither, $0.baseAddress) }
+            sixel_dither_set_pixelformat(dither, SIXEL_PIXELFORMAT_RGB888)
+            sixel_dither_set_diffusion_type(dither, paletteMode == .perFrame ? SIXEL_DIFFUSE_NONE : diffusion.libsixelValue)
+            return (dither, paletteMode == .perFrame)
+        }
         var created: OpaquePointer?
         try check(sixel_dither_new(&created, Int32(colors), nil), "sixel_dither_new")
         guard let dither = created else {
@@ -227,6 +290,21 @@ public final class SixelEncoder {
             sixel_dither_set_diffusion_type(dither, diffusion.libsixelValue)
         }
         return (dither, exact)
+    }
+
+    /// The distinct colours of `pixels` as RGB triples in order of appearance, or `nil` when
+    /// there are more than `limit`.
+    static func distinctColors(_ pixels: [UInt8], atMost limit: Int) -> [UInt8]? {
+        var seen = Set<UInt32>()
+        var out: [UInt8] = []
+        for i in stride(from: 0, to: pixels.count - 2, by: 3) {
+            let key = UInt32(pixels[i]) << 16 | UInt32(pixels[i + 1]) << 8 | UInt32(pixels[i + 2])
+            if seen.insert(key).inserted {
+                if seen.count > limit { return nil }
+                out += pixels[i..<(i + 3)]
+            }
+        }
+        return out.isEmpty ? nil : out
     }
 
     private static func palette(of dither: OpaquePointer) -> [UInt8]? {

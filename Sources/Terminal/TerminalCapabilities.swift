@@ -44,6 +44,10 @@ public struct TerminalCapabilities: Sendable, Equatable {
     public var cellSize: PixelSize
     /// Where `cellSize` came from.
     public var cellSizeSource: String
+    /// The largest sixel image the terminal shows (XTSMGRAPHICS), when it said.
+    public var graphicsLimit: PixelSize?
+    /// The number of sixel colour registers (XTSMGRAPHICS), when the terminal said.
+    public var colorRegisters: Int?
     /// The terminal size in cells at detection time.
     public var size: TerminalSize
     /// Where `size` came from.
@@ -80,8 +84,8 @@ public struct TerminalCapabilities: Sendable, Equatable {
         let cell = DetectionRules.cellSize(probe)
         let size = DetectionRules.terminalSize(probe, environment: environment)
 
-        if let forced, forced.0 == .sixel, detected.0 != .sixel {
-            notes.append("sixel is forced but was not detected; images may not show")
+        if let forced, forced.0.isPixel, detected.0 != forced.0 {
+            notes.append("\(forced.0.rawValue) is forced but was not detected; images may not show")
         }
         if case .tmux = multiplexer, (forced?.0 ?? detected.0) == .sixel {
             notes.append("inside tmux, sixel images vanish when the pane is redrawn; large ones need a bigger input-buffer-size")
@@ -98,6 +102,8 @@ public struct TerminalCapabilities: Sendable, Equatable {
             multiplexer: multiplexer,
             cellSize: cell.0,
             cellSizeSource: cell.1,
+            graphicsLimit: probe.graphicsLimit,
+            colorRegisters: probe.colorRegisters,
             size: size.0,
             sizeSource: size.1,
             probe: probe,
@@ -119,8 +125,8 @@ public struct TerminalCapabilities: Sendable, Equatable {
     /// Gathers the inputs and decides: environment variables, then a live probe (only when
     /// `probe` finds TTYs; bounded by its timeout), then `decide`.
     ///
-    /// When a renderer other than sixel is forced, DA1 and the cell size are not asked at
-    /// all, so forcing is also the way out for a terminal that misbehaves on queries.
+    /// When a text renderer (blocks, blocks256, ascii) is forced, nothing is asked at all, so
+    /// forcing is also the way out for a terminal that misbehaves on queries.
     public static func detect(
         choice: RendererChoice = .auto,
         environment: [String: String] = processEnvironment(),
@@ -128,7 +134,7 @@ public struct TerminalCapabilities: Sendable, Equatable {
     ) -> TerminalCapabilities {
         var ignored: [String] = []
         let forced = DetectionRules.forced(choice: choice, environment: environment, notes: &ignored)
-        let sendQueries = forced.map { $0.0 == .sixel } ?? true
+        let sendQueries = forced.map { $0.0.isPixel } ?? true
         return decide(choice: choice, environment: environment, probe: probe.run(sendQueries: sendQueries))
     }
 
@@ -148,12 +154,19 @@ public struct TerminalCapabilities: Sendable, Equatable {
             probeText += ", DA1 ?" + attributes.map(String.init).joined(separator: ";") + "c"
         }
         if let reported = probe.reportedCellSize { probeText += ", cell \(reported) px" }
+        switch probe.kittyGraphics {
+        case true?: probeText += ", kitty graphics OK"
+        case false?: probeText += ", kitty graphics refused"
+        case nil: break
+        }
         if let window = probe.window {
             probeText += ", TIOCGWINSZ \(window.cols)x\(window.rows) cells \(window.pixelWidth)x\(window.pixelHeight) px"
         }
         lines.append(("probe", probeText))
         lines.append(("cell size", "\(cellSize) px (\(cellSizeSource))"))
         lines.append(("size", "\(size) cells (\(sizeSource))"))
+        lines.append(("sixel limit", graphicsLimit.map { "\($0) px (XTSMGRAPHICS)" } ?? "none reported"))
+        lines.append(("sixel colours", colorRegisters.map { "\($0) registers (XTSMGRAPHICS)" } ?? "none reported"))
         let shown = detectionVariables.compactMap { name -> String? in
             guard let value = environment[name] else { return nil }
             return name == "TMUX" || name == "STY" ? "\(name)=(set)" : "\(name)=\(value)"

@@ -1,4 +1,5 @@
-// Asks a live terminal what it can do: DA1 (sixel?), the cell size in pixels, and the window
+// Asks a live terminal what it can do: DA1 (sixel?), the kitty graphics protocol, the largest
+// sixel image and its colour registers (XTSMGRAPHICS), the cell size in pixels, and the window
 // size from TIOCGWINSZ. Everything here is guarded so that it can never hang or leave the
 // terminal in raw mode:
 //   * nothing is sent unless both input and output are TTYs and we are in the foreground
@@ -39,17 +40,29 @@ public struct ProbeResult: Sendable, Equatable {
     public var reportedCellSize: PixelSize?
     /// TIOCGWINSZ, when the output is a TTY.
     public var window: WindowSize?
+    /// The answer to the kitty graphics query: `true` OK, `false` refused, `nil` no answer.
+    public var kittyGraphics: Bool?
+    /// The largest sixel image the terminal shows (XTSMGRAPHICS), when it said.
+    public var graphicsLimit: PixelSize?
+    /// The terminal's sixel colour registers (XTSMGRAPHICS), when it said.
+    public var colorRegisters: Int?
 
     public init(
         status: Status,
         deviceAttributes: [Int]? = nil,
         reportedCellSize: PixelSize? = nil,
-        window: WindowSize? = nil
+        window: WindowSize? = nil,
+        kittyGraphics: Bool? = nil,
+        graphicsLimit: PixelSize? = nil,
+        colorRegisters: Int? = nil
     ) {
         self.status = status
         self.deviceAttributes = deviceAttributes
         self.reportedCellSize = reportedCellSize
         self.window = window
+        self.kittyGraphics = kittyGraphics
+        self.graphicsLimit = graphicsLimit
+        self.colorRegisters = colorRegisters
     }
 
     /// The result when there is no terminal to ask.
@@ -76,7 +89,14 @@ public struct TerminalProbe: Sendable {
         isatty(inputDescriptor) == 1 && isatty(outputDescriptor) == 1
     }
 
-    /// Reads the window size and, when `sendQueries` is true, asks for DA1 and the cell size.
+    /// Everything the probe sends, in order. DA1 goes last: terminals answer in order and nearly
+    /// all answer DA1, so once its reply is in, every reply that is coming has come. Terminals
+    /// that do not know a query ignore it (APC strings and private-marker CSI sequences).
+    public static let queries: [UInt8] = TerminalReplies.cellSizeQuery + TerminalReplies.kittyQuery
+        + TerminalReplies.graphicsGeometryQuery + TerminalReplies.colorRegistersQuery
+        + TerminalReplies.deviceAttributesQuery
+
+    /// Reads the window size and, when `sendQueries` is true, sends `queries`.
     ///
     /// Never blocks longer than `timeoutMilliseconds` waiting for replies, and sends nothing
     /// when the descriptors are not TTYs or the process is in the background.
@@ -113,15 +133,16 @@ public struct TerminalProbe: Sendable {
         }
         defer { _ = tcsetattr(inputDescriptor, TCSANOW, &saved) }
 
-        // The cell-size query goes first and DA1 last: terminals answer in order and nearly
-        // all answer DA1, so once the DA1 reply is in, every reply that is coming has come.
-        guard writeAll(TerminalReplies.cellSizeQuery + TerminalReplies.deviceAttributesQuery) else {
+        guard writeAll(Self.queries) else {
             result.status = .failed
             return result
         }
         let replies = readReplies()
         result.deviceAttributes = TerminalReplies.deviceAttributes(in: replies)
         result.reportedCellSize = TerminalReplies.cellSize(in: replies)
+        result.kittyGraphics = TerminalReplies.kittyGraphics(in: replies)
+        result.graphicsLimit = TerminalReplies.graphicsGeometry(in: replies)
+        result.colorRegisters = TerminalReplies.colorRegisters(in: replies)
         result.status = result.deviceAttributes == nil ? .noAnswer : .answered
         return result
     }

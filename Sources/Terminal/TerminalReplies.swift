@@ -21,6 +21,16 @@ public enum TerminalReplies {
     public static let deviceAttributesQuery: [UInt8] = Array("\u{1B}[c".utf8)
     /// Asks for one cell's size in pixels (xterm window operation 16).
     public static let cellSizeQuery: [UInt8] = Array("\u{1B}[16t".utf8)
+    /// The kitty graphics protocol's query: a 1x1 RGB image that is checked, never stored
+    /// (`a=q`). Terminals that speak the protocol answer `ESC _ G i=31;OK ESC \`; others
+    /// ignore the APC string.
+    public static let kittyQuery: [UInt8] = Array("\u{1B}_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\u{1B}\\".utf8)
+    /// The id the kitty query uses, to tell its reply from others.
+    static let kittyQueryID = 31
+    /// XTSMGRAPHICS: the largest sixel image the terminal shows (`CSI ? 2 ; 1 ; 0 S`).
+    public static let graphicsGeometryQuery: [UInt8] = Array("\u{1B}[?2;1;0S".utf8)
+    /// XTSMGRAPHICS: the number of sixel colour registers (`CSI ? 1 ; 1 ; 0 S`).
+    public static let colorRegistersQuery: [UInt8] = Array("\u{1B}[?1;1;0S".utf8)
 
     /// The parameters of the first DA1 reply (`ESC [ ? p1 ; p2 … c`) in `bytes`,
     /// or `nil` when there is none. Other sequences and stray bytes are skipped.
@@ -48,6 +58,63 @@ public enum TerminalReplies {
             return size.width > 0 && size.height > 0 ? size : nil
         }
         return nil
+    }
+
+    /// The largest sixel image from an XTSMGRAPHICS geometry reply (`ESC [ ? 2 ; 0 ; W ; H S`),
+    /// or `nil` when there is none, it reports an error status, or a zero size.
+    public static func graphicsGeometry(in bytes: [UInt8]) -> PixelSize? {
+        graphicsAttribute(2, in: bytes).flatMap { values in
+            values.count >= 2 && values[0] > 0 && values[1] > 0 ? PixelSize(width: values[0], height: values[1]) : nil
+        }
+    }
+
+    /// The number of sixel colour registers from an XTSMGRAPHICS reply (`ESC [ ? 1 ; 0 ; N S`).
+    public static func colorRegisters(in bytes: [UInt8]) -> Int? {
+        graphicsAttribute(1, in: bytes).flatMap { $0.first.flatMap { $0 > 0 ? $0 : nil } }
+    }
+
+    /// The values of the first successful (status 0) XTSMGRAPHICS reply for `item`.
+    private static func graphicsAttribute(_ item: Int, in bytes: [UInt8]) -> [Int]? {
+        for sequence in controlSequences(in: bytes)
+        where sequence.marker == UInt8(ascii: "?") && sequence.final == UInt8(ascii: "S")
+            && sequence.parameters.count >= 3 && sequence.parameters[0] == item {
+            return sequence.parameters[1] == 0 ? Array(sequence.parameters.dropFirst(2)) : nil
+        }
+        return nil
+    }
+
+    /// The answer to `kittyQuery` in `bytes`: `true` for `OK`, `false` for an error reply
+    /// (the protocol is spoken but the query was refused), `nil` when there is no reply.
+    public static func kittyGraphics(in bytes: [UInt8]) -> Bool? {
+        for body in applicationCommands(in: bytes) where body.first == UInt8(ascii: "G") {
+            let text = String(decoding: body.dropFirst(), as: UTF8.self)
+            let parts = text.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)
+            let keys = parts[0].split(separator: ",")
+            guard keys.contains("i=\(kittyQueryID)") else { continue }
+            return parts.count > 1 && parts[1] == "OK"
+        }
+        return nil
+    }
+
+    /// The bodies of complete APC strings (`ESC _ … ESC \`) in `bytes`, without the framing.
+    static func applicationCommands(in bytes: [UInt8]) -> [ArraySlice<UInt8>] {
+        var found: [ArraySlice<UInt8>] = []
+        var index = 0
+        while index + 1 < bytes.count {
+            guard bytes[index] == 0x1B, bytes[index + 1] == UInt8(ascii: "_") else {
+                index += 1
+                continue
+            }
+            let start = index + 2
+            var cursor = start
+            while cursor + 1 < bytes.count, !(bytes[cursor] == 0x1B && bytes[cursor + 1] == UInt8(ascii: "\\")) {
+                cursor += 1
+            }
+            guard cursor + 1 < bytes.count else { break }  // cut short: not a reply yet
+            found.append(bytes[start..<cursor])
+            index = cursor + 2
+        }
+        return found
     }
 
     /// Every well-formed CSI sequence in `bytes`, in order. Accepts the 7-bit `ESC [` and the

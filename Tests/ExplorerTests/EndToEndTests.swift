@@ -268,9 +268,9 @@ final class TmuxSession {
         let missing = try Binary.run(["--model", "/nonexistent/model"])
         #expect(missing.status != 0)
         #expect(missing.stderr.contains("/nonexistent/model") && missing.stderr.contains("no such model folder"))
-        let renderer = try Binary.run(["--model", Fixture.tinyModel, "--renderer", "kitty"])
+        let renderer = try Binary.run(["--model", Fixture.tinyModel, "--renderer", "kitten"])
         #expect(renderer.status != 0)
-        #expect(renderer.stderr.contains("--renderer must be one of auto, sixel, blocks, blocks256, ascii, not 'kitty'"))
+        #expect(renderer.stderr.contains("--renderer must be one of auto, kitty, iterm2, sixel, blocks, blocks256, ascii, not 'kitten'"))
         let folder = try Binary.run(["--model", Fixture.tinyModel, "--export-dir", "/nonexistent/out"])
         #expect(folder.stderr.contains("--export-dir '/nonexistent/out' does not exist"))
         let dir = Fixture.tempDir()
@@ -287,7 +287,7 @@ final class TmuxSession {
         #expect(r.status == 0, "\(r.stderr)")
         let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
         let results = obj?["results"] as? [[String: Any]] ?? []
-        #expect(results.map { $0["renderer"] as? String } == ["blocks", "sixel"])
+        #expect(results.map { $0["renderer"] as? String } == ["blocks", "kitty", "iterm2", "sixel"])
         for res in results {
             #expect((res["median_ms"] as? Double ?? 0) > 0)
             #expect((res["p90_ms"] as? Double ?? 0) >= (res["median_ms"] as? Double ?? 0))

@@ -361,3 +361,28 @@ import Testing
         #expect(press([.char(":")] + typed("save /tmp/y.json") + [.enter], s).1 == [.saveSession(path: "/tmp/y.json")])
     }
 }
+
+@Suite struct HelpKeysTests {
+    @Test func theHelpLineNamesExactlyTheKeysThatScroll() {
+        var state = ExplorerState(model: Fixture.model)
+        state.overlay = .help(scroll: 0)
+        // Space pages on, as in a pager, and the help line says so.
+        #expect(KeyMap.action(for: .char(" "), in: state) == .scrollHelp(10))
+        #expect(KeyMap.helpHint == "↑↓ PgUp PgDn Space Home scroll · any other key closes")
+        for key in [Key.up, .down, .pageUp, .pageDown, .char(" "), .home] {
+            guard case .scrollHelp? = KeyMap.action(for: key, in: state) else {
+                Issue.record("\(key) should scroll the help")
+                continue
+            }
+        }
+        for key in [Key.char("q"), .char("x"), .escape, .enter, .char("?"), .left] {
+            #expect(KeyMap.action(for: key, in: state) == .closeOverlay, "\(key) closes the help")
+        }
+        // The hint on screen is that text.
+        let layout = Layout(size: TerminalSize(rows: 30, cols: 100))!
+        let canvas = Painter.paint(state, model: Fixture.model, layout: layout,
+                                   context: PaintContext(renderer: "blocks", rendererReason: "test"))
+        #expect(canvas.ops.contains { $0.row == layout.hintRow && $0.text.contains("PgDn Space Home scroll · any other key closes") })
+        #expect(HelpText.lines(width: 200).contains { $0.contains("Space Home scroll · any other key closes") })
+    }
+}

@@ -8,6 +8,10 @@ private func answered(_ attributes: [Int], cell: PixelSize? = nil, window: Windo
     ProbeResult(status: .answered, deviceAttributes: attributes, reportedCellSize: cell, window: window)
 }
 
+private func kitty(_ ok: Bool) -> ProbeResult {
+    ProbeResult(status: .answered, deviceAttributes: [62, 0], kittyGraphics: ok)
+}
+
 private let tmux33: [String: String] = [
     "TERM": "tmux-256color", "TMUX": "/tmp/tmux-1000/default,1234,0",
     "TERM_PROGRAM": "tmux", "TERM_PROGRAM_VERSION": "3.3a",
@@ -28,9 +32,35 @@ struct DetectionTests {
         Case(name: "xterm -ti vt340 answers DA1 with 4",
              environment: ["TERM": "xterm"], probe: answered([63, 1, 2, 4, 6]),
              renderer: .sixel, reason: "sixel: DA1 reported 4"),
-        Case(name: "iTerm2 ?62;4c",
+        Case(name: "iTerm2 ?62;4c: inline images before sixel",
              environment: ["TERM": "xterm-256color", "TERM_PROGRAM": "iTerm.app"], probe: answered([62, 4]),
-             renderer: .sixel, reason: "sixel: DA1 reported 4"),
+             renderer: .iterm2, reason: "iterm2: TERM_PROGRAM=iTerm.app shows iTerm2 inline images"),
+        Case(name: "iTerm2 over ssh: only LC_TERMINAL tells",
+             environment: ["TERM": "xterm-256color", "LC_TERMINAL": "iTerm2"], probe: answered([62, 22]),
+             renderer: .iterm2, reason: "iterm2: LC_TERMINAL=iTerm2 shows iTerm2 inline images"),
+        Case(name: "WezTerm without kitty images enabled: iTerm2 images",
+             environment: ["TERM": "xterm-256color", "TERM_PROGRAM": "WezTerm"], probe: answered([65, 4, 6, 18, 22]),
+             renderer: .iterm2, reason: "iterm2: TERM_PROGRAM=WezTerm shows iTerm2 inline images"),
+        Case(name: "kitty answers the graphics query OK",
+             environment: ["TERM": "xterm-kitty"], probe: kitty(true),
+             renderer: .kitty, reason: "kitty: the terminal answered the kitty graphics query"),
+        Case(name: "the kitty answer beats TERM_PROGRAM=WezTerm and DA1's 4",
+             environment: ["TERM": "xterm-256color", "TERM_PROGRAM": "WezTerm"],
+             probe: ProbeResult(status: .answered, deviceAttributes: [65, 4], kittyGraphics: true),
+             renderer: .kitty, reason: "kitty: the terminal answered the kitty graphics query"),
+        Case(name: "a refused kitty query is not kitty",
+             environment: ["TERM": "xterm-kitty"], probe: kitty(false),
+             renderer: .blocks, reason: "blocks: DA1 without sixel (?62;0); TERM=xterm-kitty is a truecolor terminal"),
+        Case(name: "Ghostty not probed: TERM names it",
+             environment: ["TERM": "xterm-ghostty"], probe: .notATerminal,
+             renderer: .kitty, reason: "kitty: TERM=xterm-ghostty speaks the kitty graphics protocol (not probed: not a terminal)"),
+        Case(name: "kitty inside tmux: tmux drops the protocol",
+             environment: tmux33.merging(["TERM_PROGRAM_VERSION": "3.4", "COLORTERM": "truecolor"]) { $1 },
+             probe: ProbeResult(status: .answered, deviceAttributes: [1, 2], kittyGraphics: true),
+             renderer: .blocks, reason: "blocks: tmux 3.4 reported no sixel in DA1 (?1;2): built without sixel, or the outer terminal lacks it; COLORTERM=truecolor"),
+        Case(name: "iTerm2's LC_TERMINAL inside tmux: no inline images",
+             environment: tmux33.merging(["LC_TERMINAL": "iTerm2", "COLORTERM": "truecolor"]) { $1 }, probe: answered([1, 2]),
+             renderer: .blocks, reason: "blocks: tmux 3.3a without sixel passthrough; COLORTERM=truecolor"),
         Case(name: "DA1 without 4, truecolor",
              environment: ["TERM": "xterm-256color", "COLORTERM": "truecolor"], probe: answered([65, 1, 9]),
              renderer: .blocks, reason: "blocks: DA1 without sixel (?65;1;9); COLORTERM=truecolor"),
@@ -64,15 +94,14 @@ struct DetectionTests {
              renderer: .sixel, reason: "sixel: TERM=foot is a known sixel terminal (not probed: not a terminal)"),
         Case(name: "WezTerm, DA1 unanswered",
              environment: ["TERM": "xterm-256color", "TERM_PROGRAM": "WezTerm"], probe: ProbeResult(status: .noAnswer),
-             renderer: .sixel, reason: "sixel: TERM_PROGRAM=WezTerm is a known sixel terminal (no DA1 reply)"),
+             renderer: .iterm2, reason: "iterm2: TERM_PROGRAM=WezTerm shows iTerm2 inline images"),
         Case(name: "a DA1 reply beats the environment's guess",
              environment: ["TERM": "foot"], probe: answered([62, 22]),
              renderer: .blocks, reason: "blocks: DA1 without sixel (?62;22); TERM=foot is a truecolor terminal"),
-        Case(name: "old iTerm2 is not assumed to do sixel",
+        Case(name: "iTerm2 before 3.3 (no sixel) still shows inline images",
              environment: ["TERM": "xterm-256color", "TERM_PROGRAM": "iTerm.app", "TERM_PROGRAM_VERSION": "3.2.9"],
              probe: .notATerminal,
-             renderer: .blocks,
-             reason: "blocks: not probed: not a terminal; TERM_PROGRAM=iTerm.app is a truecolor terminal"),
+             renderer: .iterm2, reason: "iterm2: TERM_PROGRAM=iTerm.app shows iTerm2 inline images"),
         Case(name: "Konsole 22.04 by version",
              environment: ["TERM": "xterm-256color", "KONSOLE_VERSION": "220401"], probe: ProbeResult(status: .noAnswer),
              renderer: .sixel, reason: "sixel: KONSOLE_VERSION=220401 is a known sixel terminal (no DA1 reply)"),
@@ -178,10 +207,10 @@ struct DetectionTests {
         #expect(auto.notes.isEmpty)
 
         let invalid = TerminalCapabilities.decide(
-            environment: ["TERM": "xterm", "LATENTSCOPE_RENDERER": "kitty"], probe: answered([62, 4]))
+            environment: ["TERM": "xterm", "LATENTSCOPE_RENDERER": "kitten"], probe: answered([62, 4]))
         #expect(invalid.renderer == .sixel)
         #expect(invalid.origin == .detected)
-        #expect(invalid.notes == ["ignored LATENTSCOPE_RENDERER=kitty: expected one of auto, sixel, blocks, blocks256, ascii"])
+        #expect(invalid.notes == ["ignored LATENTSCOPE_RENDERER=kitten: expected one of auto, kitty, iterm2, sixel, blocks, blocks256, ascii"])
     }
 
     @Test func forcingUndetectedSixelLeavesANote() {
@@ -189,6 +218,34 @@ struct DetectionTests {
             choice: .forced(.sixel), environment: ["TERM": "xterm-256color"], probe: answered([1, 2]))
         #expect(capabilities.renderer == .sixel)
         #expect(capabilities.notes.contains("sixel is forced but was not detected; images may not show"))
+    }
+
+    @Test func everyPixelRendererCanBeForced() {
+        for renderer in [Renderer.kitty, .iterm2] {
+            let flag = TerminalCapabilities.decide(choice: .forced(renderer), environment: ["TERM": "xterm"], probe: answered([62, 4]))
+            #expect(flag.renderer == renderer && flag.origin == .flag)
+            #expect(flag.notes.contains("\(renderer.rawValue) is forced but was not detected; images may not show"))
+            let variable = TerminalCapabilities.decide(
+                environment: ["TERM": "xterm", "LATENTSCOPE_RENDERER": renderer.rawValue], probe: answered([62, 4]))
+            #expect(variable.renderer == renderer && variable.origin == .environment)
+            #expect(variable.detectedRenderer == .sixel)
+        }
+        #expect(Renderer.allCases.filter(\.isPixel) == [.kitty, .iterm2, .sixel], "the detection order, best first")
+    }
+
+    @Test func graphicsLimitsAreReportedAndDescribed() {
+        let probe = ProbeResult(status: .answered, deviceAttributes: [63, 1, 2, 4], reportedCellSize: PixelSize(width: 6, height: 13),
+                                kittyGraphics: nil, graphicsLimit: PixelSize(width: 1000, height: 1000), colorRegisters: 1024)
+        let capabilities = TerminalCapabilities.decide(environment: ["TERM": "xterm"], probe: probe)
+        #expect(capabilities.renderer == .sixel)
+        #expect(capabilities.graphicsLimit == PixelSize(width: 1000, height: 1000))
+        #expect(capabilities.colorRegisters == 1024)
+        let text = capabilities.describe()
+        #expect(text.contains("sixel limit    1000x1000 px (XTSMGRAPHICS)"), "\(text)")
+        #expect(text.contains("sixel colours  1024 registers (XTSMGRAPHICS)"))
+        let kittyText = TerminalCapabilities.decide(environment: ["TERM": "xterm-kitty"], probe: kitty(true)).describe()
+        #expect(kittyText.contains("renderer       kitty (kitty: the terminal answered the kitty graphics query)"), "\(kittyText)")
+        #expect(kittyText.contains("kitty graphics OK"))
     }
 
     @Test func rendererChoiceParsing() {
@@ -239,10 +296,10 @@ struct DetectionTests {
             probe: answered([1, 2]))
         let text = capabilities.describe()
         let lines = text.split(separator: "\n").map(String.init)
-        #expect(lines.first == "renderer     ascii (forced by --renderer)")
-        #expect(lines.contains("detected     blocks: tmux 3.3a without sixel passthrough; COLORTERM=truecolor"))
-        #expect(lines.contains("multiplexer  tmux 3.3a"))
-        #expect(lines.contains("probe        answered, DA1 ?1;2c"))
+        #expect(lines.first == "renderer       ascii (forced by --renderer)")
+        #expect(lines.contains("detected       blocks: tmux 3.3a without sixel passthrough; COLORTERM=truecolor"))
+        #expect(lines.contains("multiplexer    tmux 3.3a"))
+        #expect(lines.contains("probe          answered, DA1 ?1;2c"))
         #expect(text.contains("TMUX=(set)"))
         #expect(!text.contains("/tmp/tmux-1000"))
     }

@@ -128,7 +128,8 @@ struct TerminalProbeTests {
                                    timeoutMilliseconds: 2000).run()
         let sent = finish()
 
-        #expect(sent == Array("\u{1B}[16t\u{1B}[c".utf8))
+        #expect(sent == TerminalProbe.queries)
+        #expect(sent.starts(with: Array("\u{1B}[16t".utf8)) && sent.suffix(3) == Array("\u{1B}[c".utf8)[...], "DA1 goes last")
         #expect(result.status == .answered)
         #expect(result.deviceAttributes == [62, 4])
         #expect(result.reportedCellSize == PixelSize(width: 10, height: 20))
@@ -138,6 +139,33 @@ struct TerminalProbeTests {
         let capabilities = TerminalCapabilities.decide(environment: ["TERM": "xterm"], probe: result)
         #expect(capabilities.renderer == .sixel)
         #expect(capabilities.cellSize == PixelSize(width: 10, height: 20))
+    }
+
+    @Test func terminalWithKittyImagesAndASmallSixelLimit() throws {
+        let terminal = try PseudoTerminal(window: WindowSize(rows: 40, cols: 120, pixelWidth: 1200, pixelHeight: 800))
+        // A terminal answering everything, in order: cell size, kitty, geometry, registers, DA1.
+        let finish = terminal.respond(with: "\u{1B}[6;20;10t\u{1B}_Gi=31;OK\u{1B}\\\u{1B}[?2;0;480;320S\u{1B}[?1;0;64S\u{1B}[?62;4;22c")
+        let result = TerminalProbe(inputDescriptor: terminal.slave, outputDescriptor: terminal.slave,
+                                   timeoutMilliseconds: 2000).run()
+        _ = finish()
+        #expect(result.status == .answered)
+        #expect(result.kittyGraphics == true)
+        #expect(result.graphicsLimit == PixelSize(width: 480, height: 320))
+        #expect(result.colorRegisters == 64)
+        let capabilities = TerminalCapabilities.decide(environment: ["TERM": "xterm-kitty"], probe: result)
+        #expect(capabilities.renderer == .kitty)
+        #expect(capabilities.graphicsLimit == PixelSize(width: 480, height: 320))
+    }
+
+    @Test func forcedPixelRendererStillAsksForTheLimits() throws {
+        let terminal = try PseudoTerminal(window: WindowSize(rows: 24, cols: 80))
+        let finish = terminal.respond(with: "\u{1B}[?2;0;1000;1000S\u{1B}[?63;1;4c")
+        let capabilities = TerminalCapabilities.detect(
+            choice: .forced(.kitty), environment: ["TERM": "xterm"],
+            probe: TerminalProbe(inputDescriptor: terminal.slave, outputDescriptor: terminal.slave, timeoutMilliseconds: 2000))
+        #expect(finish() == TerminalProbe.queries)
+        #expect(capabilities.renderer == .kitty)
+        #expect(capabilities.graphicsLimit == PixelSize(width: 1000, height: 1000))
     }
 
     @Test func silentTerminalDoesNotHang() throws {

@@ -63,4 +63,34 @@ struct TerminalRepliesTests {
         #expect(TerminalReplies.deviceAttributesQuery == bytes("\u{1B}[c"))
         #expect(TerminalReplies.cellSizeQuery == bytes("\u{1B}[16t"))
     }
+
+    // MARK: - Kitty graphics and XTSMGRAPHICS
+
+    @Test func kittyQueryReplies() {
+        #expect(TerminalReplies.kittyGraphics(in: bytes("\u{1B}_Gi=31;OK\u{1B}\\\u{1B}[?62;c")) == true)
+        #expect(TerminalReplies.kittyGraphics(in: bytes("\u{1B}_Gi=31;ENOTSUPPORTED:no\u{1B}\\")) == false)
+        // Another image's reply, a cut-short reply and no reply are no answer to our query.
+        #expect(TerminalReplies.kittyGraphics(in: bytes("\u{1B}_Gi=7;OK\u{1B}\\")) == nil)
+        #expect(TerminalReplies.kittyGraphics(in: bytes("\u{1B}_Gi=31;OK")) == nil)
+        #expect(TerminalReplies.kittyGraphics(in: bytes("\u{1B}[?62;4c")) == nil)
+        // The APC string does not hide the DA1 reply after it.
+        #expect(TerminalReplies.deviceAttributes(in: bytes("\u{1B}_Gi=31;OK\u{1B}\\\u{1B}[?62;4c")) == [62, 4])
+        #expect(TerminalReplies.kittyQuery == bytes("\u{1B}_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\u{1B}\\"))
+    }
+
+    @Test func graphicsGeometryAndRegisters() {
+        let replies = bytes("\u{1B}[?2;0;1000;1000S\u{1B}[?1;0;1024S\u{1B}[?63;1;2;4c")
+        #expect(TerminalReplies.graphicsGeometry(in: replies) == PixelSize(width: 1000, height: 1000))
+        #expect(TerminalReplies.colorRegisters(in: replies) == 1024)
+        #expect(TerminalReplies.deviceAttributes(in: replies) == [63, 1, 2, 4])
+        // Status 1 (invalid item) or 3 (failure): no limit known; nor from a zero size.
+        #expect(TerminalReplies.graphicsGeometry(in: bytes("\u{1B}[?2;3;0S")) == nil)
+        #expect(TerminalReplies.colorRegisters(in: bytes("\u{1B}[?1;1;0S")) == nil)
+        #expect(TerminalReplies.graphicsGeometry(in: bytes("\u{1B}[?2;0;0;0S")) == nil)
+        // The order of replies does not matter; a DA1-like `S` without `?` is not one.
+        #expect(TerminalReplies.graphicsGeometry(in: bytes("\u{1B}[?1;0;256S\u{1B}[?2;0;640;480S")) == PixelSize(width: 640, height: 480))
+        #expect(TerminalReplies.graphicsGeometry(in: bytes("\u{1B}[2;0;640;480S")) == nil)
+        #expect(TerminalReplies.graphicsGeometryQuery == bytes("\u{1B}[?2;1;0S"))
+        #expect(TerminalReplies.colorRegistersQuery == bytes("\u{1B}[?1;1;0S"))
+    }
 }

@@ -1,6 +1,7 @@
 // BenchTUI.swift: `latentscope bench --tui`: the explorer's key press -> frame
 // latency, driven through its real state machine and render pipeline on an
-// in-memory screen, for the half-block and sixel renderers.
+// in-memory screen, for every renderer that draws pixels and for half blocks, in one run
+// (the machine's load drifts, so renderers are compared within a run).
 
 import Engine
 import Explorer
@@ -13,7 +14,7 @@ func runTUIBench(model: ModelOptions, runs: Int, json: Bool) throws {
     let directions = try model.directions(for: G)
     let size = TerminalSize(rows: 40, cols: 120)
     var results: [TUIBenchmarkResult] = []
-    for renderer in [Renderer.blocks, .sixel] {
+    for renderer in [Renderer.blocks, .kitty, .iterm2, .sixel] {
         results.append(try TUIBenchmark.run(generator: G, directions: directions, renderer: renderer, size: size, count: runs))
     }
     if json {
