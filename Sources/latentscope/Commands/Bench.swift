@@ -8,12 +8,15 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure ms per image at batch 1 and 16, GFLOP/s, and the ratio to PyTorch eager.",
-        discussion: "PyTorch is timed by training/bench_torch.py when python3 with torch is available (--torch off skips it).")
+        discussion: """
+            PyTorch is timed by training/bench_torch.py of the source checkout this binary was built in, with the \
+            checkout's .venv/bin/python or else python3, whichever has torch (--torch off skips it).
+            """)
 
     @OptionGroup var model: ModelOptions
     @Option(name: .long, help: "Timed runs per measurement (the median is reported).")
     var runs: Int = 15
-    @Option(name: .long, help: "'auto' (python3 if it has torch), 'off', or a python interpreter path.")
+    @Option(name: .long, help: "'auto' (the checkout's .venv/bin/python, else python3, if it has torch), 'off', or a python interpreter.")
     var torch: String = "auto"
     @Flag(name: .long, help: "Print the results as JSON.")
     var json = false
@@ -57,7 +60,7 @@ struct Bench: ParsableCommand {
         var torchResult: [String: Any]?
         var torchNote: String?
         if torch != "off" {
-            switch TorchBaseline.run(python: torch == "auto" ? "python3" : torch, model: G.directory, threads: threads, runs: runs) {
+            switch TorchBaseline.run(python: torch, model: G.directory, threads: threads, runs: runs) {
             case .success(let r): torchResult = r
             case .failure(let e): torchNote = e.message
             }
@@ -120,38 +123,105 @@ struct TorchError: Error { let message: String }
 
 /// Runs training/bench_torch.py in a subprocess and parses its JSON.
 enum TorchBaseline {
-    static func script() -> String? {
-        var dir = (URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path as NSString).deletingLastPathComponent
-        var candidates: [String] = []
+    /// The source checkout this executable was built in: the first folder above it with
+    /// Package.swift and training/bench_torch.py (`.build/release/latentscope` is two levels
+    /// down). Never the current folder: a script found there would be whoever's put it there.
+    static func checkout(executable: String = CommandLine.arguments[0]) -> String? {
+        var dir = (URL(fileURLWithPath: executable).resolvingSymlinksInPath().path as NSString).deletingLastPathComponent
         for _ in 0..<6 {
-            candidates.append((dir as NSString).appendingPathComponent("training/bench_torch.py"))
-            dir = (dir as NSString).deletingLastPathComponent
+            let fm = FileManager.default
+            if fm.fileExists(atPath: dir + "/Package.swift") && fm.fileExists(atPath: dir + "/training/bench_torch.py") { return dir }
+            let up = (dir as NSString).deletingLastPathComponent
+            if up == dir { break }
+            dir = up
         }
-        candidates.append((FileManager.default.currentDirectoryPath as NSString).appendingPathComponent("training/bench_torch.py"))
-        return candidates.first { FileManager.default.fileExists(atPath: $0) }
+        return nil
     }
 
-    static func run(python: String, model: String, threads: Int, runs: Int) -> Result<[String: Any], TorchError> {
-        guard let script = script() else { return .failure(TorchError(message: "training/bench_torch.py not found next to this build")) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [python, script, "--model", model, "--threads", String(threads), "--runs", String(runs),
-                       "--warmup-seconds", String(Bench.warmupSeconds), "--json"]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        do { try p.run() } catch { return .failure(TorchError(message: "cannot start \(python): \(error)")) }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            let msg = String(decoding: errData, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? "exit \(p.terminationStatus)"
+    /// The interpreters `--torch auto` tries, in order: the checkout's .venv (scripts/test.sh
+    /// creates it with PyTorch), then python3 on the PATH.
+    static func candidates(checkout: String) -> [String] {
+        let venv = checkout + "/.venv/bin/python"
+        return (FileManager.default.isExecutableFile(atPath: venv) ? [venv] : []) + ["python3"]
+    }
+
+    static func run(python choice: String, model: String, threads: Int, runs: Int) -> Result<[String: Any], TorchError> {
+        guard let root = checkout() else {
+            return .failure(TorchError(message: "training/bench_torch.py not found in a source checkout above this executable"))
+        }
+        let script = root + "/training/bench_torch.py"
+        let python: String
+        if choice == "auto" {
+            let tried = candidates(checkout: root)
+            guard let found = tried.first(where: { (try? Subprocess.run($0, ["-c", "import torch"]).status) == 0 }) else {
+                return .failure(TorchError(message: "no PyTorch in " + tried.joined(separator: " or ") + " (scripts/test.sh sets up .venv)"))
+            }
+            python = found
+        } else {
+            python = choice
+        }
+        let result: Subprocess.Output
+        do {
+            result = try Subprocess.run(python, [script, "--model", model, "--threads", String(threads), "--runs", String(runs),
+                                                 "--warmup-seconds", String(Bench.warmupSeconds), "--json"])
+        } catch { return .failure(TorchError(message: "cannot start \(python): \(error)")) }
+        guard result.status == 0 else {
+            let msg = result.stderrTail.split(separator: "\n").last.map(String.init) ?? "exit \(result.status)"
             return .failure(TorchError(message: "\(python) \(script) failed: \(msg)"))
         }
+        let data = result.stdout
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
         guard let text = lines.last(where: { $0.hasPrefix("{") }) ?? (lines.isEmpty ? nil : Substring(lines.joined(separator: "\n"))),
               let obj = try? JSONSerialization.jsonObject(with: Data(String(text).utf8)) as? [String: Any] ?? (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
         else { return .failure(TorchError(message: "could not parse the output of \(script)")) }
         return .success(obj)
+    }
+}
+
+/// A helper program run to completion, both of its outputs read at once: reading one to its
+/// end before the other would hang as soon as the other fills its pipe (64 KB).
+enum Subprocess {
+    struct Output {
+        let status: Int32
+        let stdout: Data
+        /// The last 64 KB of standard error (enough for the message; a chatty helper is not kept whole).
+        let stderrTail: String
+    }
+
+    /// Runs `program` (a path, or a name looked up on the PATH) with `arguments`.
+    static func run(_ program: String, _ arguments: [String]) throws -> Output {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [program] + arguments
+        p.standardInput = FileHandle.nullDevice
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let tail = StderrTail()
+        let reader = Thread {
+            let handle = err.fileHandleForReading
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                tail.append(chunk)
+            }
+            tail.done.signal()
+        }
+        reader.start()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        tail.done.wait()
+        p.waitUntilExit()
+        return Output(status: p.terminationStatus, stdout: stdout, stderrTail: String(decoding: tail.data, as: UTF8.self))
+    }
+
+    /// Filled by the reader thread, read once it has signalled `done`.
+    private final class StderrTail: @unchecked Sendable {
+        var data = Data()
+        let done = DispatchSemaphore(value: 0)
+        func append(_ chunk: Data) {
+            data.append(chunk)
+            if data.count > 1 << 16 { data = Data(data.suffix(1 << 16)) }
+        }
     }
 }
