@@ -4,6 +4,7 @@
 
 import Engine
 import Foundation
+import Imaging
 import Sheets
 import Testing
 @testable import Explorer
@@ -43,6 +44,13 @@ import Testing
             #expect(problem?.contains("folder") == true, "\(path): \(problem ?? "no problem")")
         }
         #expect(Exporter.writeProblem(d + "/x.png") == nil)
+        // The whole export, as `:export file=.` runs it.
+        let G = try Fixture.generator()
+        for job in [ExportJob.view(path: "."), .grid(seeds: [1], columns: 1, size: 16, base: Recipe(seed: 0), path: d + "/")] {
+            let event = Exporter.run(job, image: RGBImage(width: 4, height: 4), generator: G, directions: Fixture.directions(G), folder: d)
+            guard case .failed(let message) = event else { Issue.record("\(job) wrote something"); continue }
+            #expect(message.contains("folder"), "\(message)")
+        }
         #expect(FileManager.default.currentDirectoryPath == cwd)
         #expect(try FileManager.default.contentsOfDirectory(atPath: d).isEmpty)
     }
