@@ -77,9 +77,12 @@ public enum AtomicFile {
                     case S_IFCHR, S_IFBLK, S_IFIFO: return try direct(path, truncate: false)
                     case S_IFSOCK: throw fail("it is a symbolic link to a socket")
                     default:
-                        // /dev/stdout and friends point into /proc/self/fd: write through them,
-                        // whatever the descriptor is, rather than replacing a system link.
-                        if FileIO.linkTarget(of: path)?.hasPrefix("/proc/") == true { return try direct(path, truncate: true) }
+                        // /dev/stdout and friends point into /proc/self/fd, and /dev/fd/N and /proc/self/fd/N
+                        // are its links: write through them, whatever the descriptor is, rather than
+                        // replacing a system link (or failing to create a file in /proc).
+                        if FileIO.linkTarget(of: path)?.hasPrefix("/proc/") == true || FileIO.realPath(dir)?.hasPrefix("/proc/") == true {
+                            return try direct(path, truncate: true)
+                        }
                     }
                 }
             case S_IFSOCK: throw fail("it is a socket")

@@ -46,6 +46,13 @@ enum FileIO {
         return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    /// `path` with every symbolic link resolved; nil when it does not exist.
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
     /// The names in a directory (without "." and ".."); empty when it cannot be read.
     static func entries(of dir: String) -> [String] {
         guard let d = opendir(dir) else { return [] }

@@ -86,7 +86,7 @@ struct OutputOptions: ParsableArguments {
     var quiet = false
 
     @Option(name: .customLong("max-pixels"), help: ArgumentHelp(
-        "Refuse images larger than this many pixels (default 100000000: 100 megapixels, about 650 MB of memory).", valueName: "n"))
+        "Refuse images with more pixels than this (100 million: about 650 MB of memory while it is made).", valueName: "n"))
     var maxPixels: Int = PixelBudget.defaultLimit
 
     func validate() throws {

@@ -64,7 +64,9 @@ import Testing
         }
         #expect(stat("/dev/full", &info) == 0 && (info.st_mode & S_IFMT) == S_IFCHR)
         // /dev/stdout links into /proc/self/fd: written through, the link kept.
-        if case .direct = try AtomicFile.plan(for: "/dev/stdout") {} else { Issue.record("/dev/stdout would be replaced") }
+        for link in ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"] {
+            if case .direct = try AtomicFile.plan(for: link) {} else { Issue.record("\(link) would be replaced") }
+        }
     }
 
     @Test func aFIFOReceivesTheBytes() throws {
