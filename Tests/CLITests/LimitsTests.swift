@@ -47,4 +47,26 @@ import Testing
         #expect(obj?["threads"] as? Int == 4 * cores)
         expectCleanFailure(try CLI.run(["generate", "--seed", "1", "--threads", "0", "-o", "\(d)/y.png"] + m), "--threads must be at least 1", "--threads 0")
     }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a terminal"))
+    func progressOnATerminalOnly() throws {
+        let d = CLI.tempDir()
+        let args = ["grid", "--seeds", "0-19", "--size", "16", "-o", "\(d)/g.png"] + m
+        // script(1) runs the command on a pseudo-terminal and copies what it prints.
+        let command = ([CLI.binary] + args).map { "'\($0)'" }.joined(separator: " ")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        p.arguments = ["-qefc", command, "/dev/null"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(text)")
+        #expect(text.contains("\rrendering 16/20") && text.contains("\rrendering 20/20"), "\(text)")
+        let piped = try CLI.run(args)
+        #expect(piped.status == 0)
+        #expect(piped.stderr == "wrote \(d)/g.png (92x110)\n", "no progress into a pipe: \(piped.stderr)")
+    }
 }
