@@ -327,6 +327,9 @@ enum HeaderJSON: Equatable {
     /// Nesting deeper than this is refused (a header is two levels deep), so a
     /// hostile header cannot exhaust the stack.
     static let maxDepth = 32
+    /// More values than this are refused too (a weights header has a few thousand), so 100 MB of
+    /// `0,0,0,…` cannot take gigabytes as a tree.
+    static let maxValues = 2_000_000
 
     static func parse(_ bytes: UnsafeRawBufferPointer) throws -> HeaderJSON {
         var p = Parser(b: bytes)
@@ -340,6 +343,7 @@ enum HeaderJSON: Equatable {
     private struct Parser {
         let b: UnsafeRawBufferPointer
         var i = 0
+        var values = 0
 
         func fail(_ m: String) -> ParseError { ParseError(message: m, offset: i) }
         var peek: UInt8? { i < b.count ? b[i] : nil }
@@ -357,6 +361,8 @@ enum HeaderJSON: Equatable {
 
         mutating func value(depth: Int) throws -> HeaderJSON {
             guard depth < HeaderJSON.maxDepth else { throw fail("nested more than \(HeaderJSON.maxDepth) levels") }
+            values += 1
+            guard values <= HeaderJSON.maxValues else { throw fail("more than \(HeaderJSON.maxValues) values") }
             guard let c = peek else { throw fail("unexpected end") }
             switch c {
             case UInt8(ascii: "{"):

@@ -123,6 +123,8 @@ func configError(_ edit: (inout [String: Any]) -> Void) throws -> String? {
             .message.contains("unsupported dtype F8") == true)
         let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
         #expect(safeTensorsError(rawSafeTensors("{\"a\": \(deep)}", dataBytes: 0))?.message.contains("nested more than") == true)
+        let wide = "[" + String(repeating: "0,", count: 2_000_001) + "0]"
+        #expect(safeTensorsError(rawSafeTensors("{\"__metadata__\": \(wide)}", dataBytes: 0))?.message.contains("more than 2000000 values") == true)
         var claim = Data([0, 0, 0, 0, 0, 0, 0, 0x10]) + Data(count: 8)
         #expect(safeTensorsError(claim)?.message.contains("header claims") == true)
         claim = Data([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]) + Data(count: 8)
