@@ -81,15 +81,20 @@ public final class ImagePresenter {
         case .sixel:
             return .sixel(try sixel(image, scale: scale))
         case .kitty:
-            let png = try PNGCodec.encode(image.scaled(by: scale, filter: .nearest))
-            return .kitty(KittyEncoder.place(png: png, id: Self.kittyImageID))
+            return .kitty(KittyEncoder.place(png: try Self.png(image, scale: scale), id: Self.kittyImageID))
         case .iterm2:
-            let shown = image.scaled(by: scale, filter: .nearest)
-            let png = try PNGCodec.encode(shown)
-            return .iterm2(ITermEncoder.inlineImage(png: png, size: PixelSize(width: shown.width, height: shown.height)))
+            let size = PixelSize(width: image.width * scale, height: image.height * scale)
+            return .iterm2(ITermEncoder.inlineImage(png: try Self.png(image, scale: scale), size: size))
         case .blocks, .blocks256, .ascii:
             return .cells(BlockRenderer.lines(image.scaled(by: scale, filter: .nearest), mode: renderer.blockMode ?? .truecolor))
         }
+    }
+
+    /// The PNG of `image` enlarged `scale` times: written directly for an enlargement (runs of
+    /// repeated pixels and rows), by libpng for a picture at its own size (where real
+    /// compression pays).
+    static func png(_ image: RGBImage, scale: Int) throws -> [UInt8] {
+        scale > 1 ? EnlargedPNG.encode(image, scale: scale) : try PNGCodec.encode(image)
     }
 
     private func sixel(_ image: RGBImage, scale: Int) throws -> [UInt8] {

@@ -84,3 +84,30 @@ struct GraphicsEncoderTests {
         #expect(paletteDefinitions(bytes).count <= 16)
     }
 }
+
+@Suite("Enlarged PNG")
+struct EnlargedPNGTests {
+    @Test("decodes to the enlargement", arguments: [1, 2, 3, 11, 100])
+    func decodesToTheEnlargement(scale: Int) throws {
+        let face = faceImage()
+        let png = EnlargedPNG.encode(face, scale: scale)
+        #expect(try PNGCodec.decode(png) == face.scaled(by: scale, filter: .nearest))
+    }
+
+    @Test func longRunsAndOddSizesDecode() throws {
+        // One colour (every row one long run), a 1x1 picture, and a picture whose runs end 1 or 2 bytes past 258.
+        let flat = RGBImage(width: 50, height: 3, fill: (7, 7, 7))
+        #expect(try PNGCodec.decode(EnlargedPNG.encode(flat, scale: 29)) == flat.scaled(by: 29, filter: .nearest))
+        let dot = RGBImage(width: 1, height: 1, fill: (255, 0, 128))
+        #expect(try PNGCodec.decode(EnlargedPNG.encode(dot, scale: 87)) == dot.scaled(by: 87, filter: .nearest))
+        let gradient = gradientImage(width: 7, height: 5)
+        for scale in [86, 87, 172] {
+            #expect(try PNGCodec.decode(EnlargedPNG.encode(gradient, scale: scale)) == gradient.scaled(by: scale, filter: .nearest))
+        }
+    }
+
+    @Test func anEnlargedFaceIsSmall() {
+        let png = EnlargedPNG.encode(faceImage(), scale: 11)
+        #expect(png.count < 64 * 1024, "\(png.count) bytes for 704x704 pixels")
+    }
+}
