@@ -134,7 +134,10 @@ class Trainer:
         self.G = Generator(self.cfg).to(self.device)
         self.D = Discriminator(self.cfg, channels=parse_d_channels(args.d_channels)).to(self.device)
         resume = self.pick_resume()
-        if args.init_from and resume is None:
+        # A warm-started G is already a good generator: its EMA starts there with the
+        # full half-life (the ramp-up is for a G that starts as noise).
+        self.warm_start = bool(args.init_from) and resume is None
+        if self.warm_start:
             from .export import init_from_exported
             init_from_exported(self.G, args.init_from)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
@@ -166,7 +169,7 @@ class Trainer:
 
     def state(self):
         return dict(
-            config=self.cfg.to_dict(), d_channels=self.D.channels, args=vars(self.args), step=self.step, nimg=self.nimg,
+            config=self.cfg.to_dict(), d_channels=self.D.channels, warm_start=self.warm_start, args=vars(self.args), step=self.step, nimg=self.nimg,
             train_seconds=self.train_seconds, G=self.G.state_dict(), D=self.D.state_dict(),
             G_ema=self.G_ema.state_dict(), opt_G=self.opt_G.state_dict(), opt_D=self.opt_D.state_dict(),
             rng=dict(torch=torch.get_rng_state(), numpy=np.random.get_state(), python=random.getstate(),
@@ -199,6 +202,7 @@ class Trainer:
         self.opt_G.load_state_dict(ck["opt_G"])
         self.opt_D.load_state_dict(ck["opt_D"])
         self.step, self.nimg, self.train_seconds = ck["step"], ck["nimg"], ck["train_seconds"]
+        self.warm_start = ck.get("warm_start", False)
         torch.set_rng_state(ck["rng"]["torch"])
         np.random.set_state(ck["rng"]["numpy"])
         random.setstate(ck["rng"]["python"])
@@ -219,6 +223,7 @@ class Trainer:
         checkpoint.restore_optimizer(self.opt_G, ck.get("opt_G"))
         checkpoint.restore_optimizer(self.opt_D, ck.get("opt_D"))
         self.step, self.nimg, self.train_seconds = ck["step"], ck["nimg"], ck["train_seconds"]
+        self.warm_start = ck.get("warm_start", False)
         torch.set_rng_state(ck["rng"]["torch"])
         np.random.set_state(ck["rng"]["numpy"])
         random.setstate(ck["rng"]["python"])
@@ -291,7 +296,8 @@ class Trainer:
 
         # EMA of the generator, half-life ema_kimg, ramped up early in training.
         self.nimg += a.batch
-        ema_nimg = min(a.ema_kimg * 1000, self.nimg * a.ema_rampup) if a.ema_rampup else a.ema_kimg * 1000
+        ramp = a.ema_rampup and not self.warm_start
+        ema_nimg = min(a.ema_kimg * 1000, self.nimg * a.ema_rampup) if ramp else a.ema_kimg * 1000
         beta = 0.5 ** (a.batch / max(ema_nimg, 1e-8))
         with torch.no_grad():
             for pe, p in zip(self.G_ema.parameters(), self.G.parameters()):

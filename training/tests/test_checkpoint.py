@@ -118,3 +118,27 @@ def test_cli_writes_compact_from_a_run(tmp_path, shards, small64_json):
     ck = checkpoint.load(str(out))
     assert ck["step"] == 1 and ck["log"].startswith("step,")
     assert not [f for f in os.listdir(out.parent) if f != "c.pt"]  # no temporary file left
+
+
+def test_a_warm_start_keeps_its_ema_half_life_across_a_resume(tmp_path, shards, small64_json):
+    """--init-from: G_ema starts at the given model with the full half-life (no ramp-up
+    from zero images), and a resumed run remembers it."""
+    from latentscope_train.export import export_generator
+    from latentscope_train.model import Generator, GeneratorConfig
+    import json
+    torch.manual_seed(3)
+    export_generator(Generator(GeneratorConfig.from_dict(json.loads(small64_json))), str(tmp_path / "m"), "m")
+    t = Trainer(args(tmp_path / "run", shards, small64_json, "--init-from", str(tmp_path / "m"), "--kimg", "0.004"))
+    assert t.warm_start
+    before = {k: v.clone() for k, v in t.G_ema.named_parameters()}
+    t.run()
+    # beta = 0.5 ** (4 / 10000): the EMA's weights barely moved; with the ramp-up they
+    # would be G's (buffers such as w_avg are copied from G either way)
+    ema, g = dict(t.G_ema.named_parameters()), dict(t.G.named_parameters())
+    moved = max((ema[k] - before[k]).abs().max().item() for k in before)
+    to_g = max((ema[k] - g[k]).abs().max().item() for k in before)
+    assert moved < 0.01 * to_g
+    path = str(tmp_path / "ck.pt")
+    checkpoint.save(checkpoint.compact(t.state()), path)
+    u = Trainer(args(tmp_path / "other", shards, small64_json, "--resume-from", path))
+    assert u.warm_start
