@@ -122,12 +122,31 @@ import TestSupport
         let err = Pipe()
         p.standardError = err
         try p.run()
-        Thread.sleep(forTimeInterval: 1.5)
+        waitForHandler(of: SIGINT, in: p.processIdentifier)
+        Thread.sleep(forTimeInterval: 1)
         kill(p.processIdentifier, SIGINT)
         let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         #expect(p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGINT, "ended by SIGINT: \(p.terminationStatus) \(text)")
         #expect(text.contains("interrupted"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: d).isEmpty, "no output and no temporary file")
+    }
+
+    /// Waits (up to 20 s) until `pid` catches `signal`, as /proc/PID/status shows (SigCgt), so a
+    /// slow start on a loaded machine is not mistaken for a missing handler; elsewhere, 2 s.
+    func waitForHandler(of signal: Int32, in pid: Int32) {
+        let deadline = Date(timeIntervalSinceNow: 20)
+        while Date() < deadline {
+            guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else {
+                Thread.sleep(forTimeInterval: 2)
+                return
+            }
+            let caught = status.split(separator: "\n").first { $0.hasPrefix("SigCgt:") }
+                .flatMap { UInt64($0.dropFirst("SigCgt:".count).trimmingCharacters(in: .whitespaces), radix: 16) } ?? 0
+            // Until exec the child is a copy of this process, with this process's handlers.
+            let running = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe"))?.hasSuffix("/latentscope") == true
+            if running && caught & (1 << UInt64(signal - 1)) != 0 { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
     }
 }
