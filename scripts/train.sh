@@ -29,9 +29,9 @@ recipe=(
     --d-warmup 150
 )
 cd training
-# Linux with autogroup scheduling shares the CPU between sessions before nice values
+# Linux with autogroup scheduling shares the CPU between terminal sessions (process groups) before nice values
 # count, so a training started from its own terminal would still take half the cores
-# from a build or CI run in another: lower this session's group too where allowed.
+# from a build or CI run in another: lower this shell's autogroup too where allowed.
 if [ -w /proc/self/autogroup ]; then echo 19 > /proc/self/autogroup 2>/dev/null || true; fi
 exec nice -n 19 "$py" -m latentscope_train.train --run "$run" --data "$data" --minutes "$minutes" \
     --threads "$threads" --sample-every 250 --ckpt-minutes 10 \
