@@ -5,7 +5,8 @@
 # missing Debian and Python packages first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-extra=(tmux)
+# tmux for the explorer's terminal tests; Xvfb, xterm, kitty and xwd for the real-terminal ones.
+extra=(tmux xvfb xterm kitty x11-apps)
 python3 -m venv --help >/dev/null 2>&1 || extra+=(python3-venv python3-pip)
 scripts/setup.sh "${extra[@]}"
 log=$(mktemp -d)
