@@ -136,7 +136,7 @@ public final class ExplorerApp {
     /// Runs until the user quits; finishes running exports before returning.
     public func run() {
         dirty = true
-        while !state.quit {
+        while !state.quit && !screen.hungUp {
             pump()
             let busy = scheduler.isBusy || exporter.pendingCount > 0 || state.animation != nil
             let key = screen.readKey(timeoutMilliseconds: busy ? 8 : 250)

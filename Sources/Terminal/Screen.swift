@@ -56,6 +56,9 @@ public final class Screen: ScreenDriver {
 
     /// Whether `start()` has run and `stop()` has not.
     public private(set) var isActive = false
+    /// Whether the terminal went away (its window closed, the SSH link dropped) while
+    /// reading keys; curses then returns "no key" at once forever, so the caller must stop.
+    public private(set) var hungUp = false
 
     public init(escapeDelayMilliseconds: Int = 25) {
         self.escapeDelayMilliseconds = escapeDelayMilliseconds
@@ -224,8 +227,16 @@ public final class Screen: ScreenDriver {
             if key == .resize { _ = clearok(ls_curscr(), true) }
             return key
         default:
+            if Self.inputHungUp() { hungUp = true }
             return .none
         }
+    }
+
+    /// Standard input reports a hang-up or an error: the terminal is gone.
+    private static func inputHungUp() -> Bool {
+        var p = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+        guard poll(&p, 1, 0) >= 0 else { return false }
+        return p.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
     }
 
     // MARK: - Helpers

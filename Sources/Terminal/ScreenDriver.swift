@@ -42,6 +42,12 @@ public protocol ScreenDriver: AnyObject {
     func setGraphicsCleanup(_ bytes: [UInt8])
     /// Waits up to `timeoutMilliseconds` (0: just look; negative: wait forever) for a key.
     func readKey(timeoutMilliseconds: Int) -> Key
+    /// Whether the terminal went away while reading keys (nothing more will arrive).
+    var hungUp: Bool { get }
+}
+
+extension ScreenDriver {
+    public var hungUp: Bool { false }
 }
 
 extension ScreenDriver {

@@ -50,6 +50,13 @@ enum TerminalRestore {
         restoreInput = input
         restoreOutput = output
         previousHandlers = signals.map { ($0, signal($0, restoreOnSignal)) }
+        // A parent may have started us with these signals blocked (test runners and some
+        // launchers do; the mask is inherited): then Ctrl-C, kill and a closed terminal
+        // would never reach the handler, and the UI would outlive its terminal.
+        var set = sigset_t()
+        sigemptyset(&set)
+        for s in signals { sigaddset(&set, s) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         restoreArmed = 1
     }
 
