@@ -204,8 +204,8 @@ public enum DirectionStore {
 
     // MARK: - Writing
 
-    /// Checks a direction set before anything is written.
-    static func check(_ directions: [Direction], folder: String, wDim: Int) throws {
+    /// Checks a direction set before anything is written: names, duplicates, sizes.
+    public static func check(_ directions: [Direction], folder: String, wDim: Int) throws {
         var seen = Set<String>()
         for d in directions {
             if let p = DirectionName.problem(d.name) { throw ModelError.badConfig(folder, p) }

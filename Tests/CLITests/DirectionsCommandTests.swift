@@ -180,6 +180,51 @@ import Testing
         #expect(try s.index(s.userFolder).count == count - 1)
     }
 
+    /// Starts `directions ARGS` as a separate process of the built binary.
+    private func start(_ s: Sandbox, _ args: [String]) throws -> (Process, Pipe) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.binary)
+        p.arguments = ["directions"] + args + ["--model", s.model]
+        p.environment = ProcessInfo.processInfo.environment.merging(s.env) { $1 }
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        return (p, err)
+    }
+
+    private func finish(_ run: (Process, Pipe)) -> (status: Int32, stderr: String) {
+        let message = String(decoding: run.1.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        run.0.waitUntilExit()
+        return (run.0.terminationStatus, message)
+    }
+
+    @Test func removalsAndSavesAtOnceLoseNothing() throws {
+        let s = try Sandbox()
+        defer { try? FileManager.default.removeItem(atPath: s.root) }
+        for i in 0..<4 { #expect(try s.run(["directions", "save", "old\(i)", "--from-seed", "\(i)", "--to-seed", "\(i + 50)"]).status == 0) }
+        // Removals read, check and write under the folder's lock like saves, so neither side
+        // writes back a set that misses the other's change.
+        var runs: [(Process, Pipe)] = []
+        for i in 0..<4 {
+            runs.append(try start(s, ["remove", "old\(i)"]))
+            runs.append(try start(s, ["save", "new\(i)", "--from-seed", "\(i + 10)", "--to-seed", "\(i + 60)"]))
+        }
+        for r in runs { let f = finish(r); #expect(f.status == 0, "\(f.stderr)") }
+        #expect(Set(try s.index(s.userFolder)) == Set((0..<4).map { "new\($0)" }))
+    }
+
+    @Test func twoSavesOfOneNameAtOnceKeepOneAndRefuseTheOther() throws {
+        let s = try Sandbox()
+        defer { try? FileManager.default.removeItem(atPath: s.root) }
+        let runs = try (0..<4).map { i in try start(s, ["save", "same", "--from-seed", "\(i)", "--to-seed", "\(i + 9)"]) }
+        let results = runs.map(finish)
+        #expect(results.filter { $0.status == 0 }.count == 1, "\(results.map(\.stderr))")
+        for r in results where r.status != 0 { #expect(r.stderr.contains("already saved")) }
+        #expect(try s.index(s.userFolder) == ["same"])
+    }
+
     @Test func aModelNameCannotLeaveTheDataFolder() throws {
         let s = try Sandbox()
         defer { try? FileManager.default.removeItem(atPath: s.root) }

@@ -223,12 +223,19 @@ struct SaveDirection: ParsableCommand {
                 throw ValidationError("'\(name)' is a direction of the model; choose another name")
             }
         }
+        let alreadySaved = ValidationError("'\(name)' is already saved in \(folder); pass --force to replace it")
+        // Checked early for a quick answer, and again under the folder's lock, where it counts:
+        // another `directions save` may have written the same name in between.
         if !force, DirectionStore.exists(folder: folder),
            try DirectionStore.read(folder: folder, wDim: c.w_dim).names.contains(name) {
-            throw ValidationError("'\(name)' is already saved in \(folder); pass --force to replace it")
+            throw alreadySaved
         }
         let d = try DirectionMath.fromSeeds(G, name: name, from: fromSeed, to: toSeed)
-        let all = try DirectionStore.merge([d], replacing: { _ in false }, folder: folder, wDim: c.w_dim, numLayers: c.numLayers)
+        try DirectionStore.check([d], folder: folder, wDim: c.w_dim)
+        let all = try DirectionStore.update(folder: folder, wDim: c.w_dim, numLayers: c.numLayers) { old in
+            if !force, old.names.contains(name) { throw alreadySaved }
+            return old.replacing(where: { _ in false }, with: [d])
+        }
         print("saved '\(name)' (seed \(fromSeed) -> seed \(toSeed), σ \(String(format: "%.3f", d.sigma))) to \(folder) (\(all.directions.count) in the folder)")
     }
 }
@@ -247,11 +254,13 @@ struct RemoveDirection: ParsableCommand {
         let c = G.config
         let folder = out ?? DirectionStore.userFolder(modelName: c.name)
         guard DirectionStore.exists(folder: folder) else { throw ValidationError("no saved directions in \(folder)") }
-        let set = try DirectionStore.read(folder: folder, wDim: c.w_dim, numLayers: c.numLayers)
-        guard set.names.contains(name) else {
-            throw ValidationError("'\(name)' is not saved in \(folder); saved there: " + set.names.joined(separator: ", "))
+        // Read, check and write under the folder's lock, so a concurrent save is not lost.
+        try DirectionStore.update(folder: folder, wDim: c.w_dim, numLayers: c.numLayers) { set in
+            guard set.names.contains(name) else {
+                throw ValidationError("'\(name)' is not saved in \(folder); saved there: " + set.names.joined(separator: ", "))
+            }
+            return DirectionSet(set.directions.filter { $0.name != name })
         }
-        try DirectionStore.write(DirectionSet(set.directions.filter { $0.name != name }), folder: folder, wDim: c.w_dim)
         print("removed '\(name)' from \(folder)")
     }
 }
