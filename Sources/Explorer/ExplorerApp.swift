@@ -74,6 +74,8 @@ public final class ExplorerApp {
 
     /// The newest frame received (shown until a newer one is ready).
     public private(set) var frame: FrameResult?
+    /// A view export waiting for the frame of the view it was asked in.
+    private var viewExportWaiting: ExportJob?
     private var lastRequest: RenderRequest?
     /// Id of the last render request submitted.
     public private(set) var lastSubmittedID = 0
@@ -245,23 +247,43 @@ public final class ExplorerApp {
             dispatch(.notify(e, isError: true))
             // Nothing newer will come for this request: count it as presented so waits end.
             presentedFrameID = max(presentedFrameID, r.id)
+            if let job = viewExportWaiting {
+                viewExportWaiting = nil
+                exportView(job, mayWait: lastSubmittedID > r.id)
+            }
             return
         }
         frame = r
         dirty = true
+        if let job = viewExportWaiting {
+            viewExportWaiting = nil
+            exportView(job, mayWait: frameOutstanding)
+        }
+    }
+
+    /// Whether the latest render request has not come back yet.
+    private var frameOutstanding: Bool { lastSubmittedID > (frame?.id ?? 0) }
+
+    /// Exports what the view shows. Right after a change of view (or of the face) its frame
+    /// is still being rendered: the export then waits for it instead of failing, so `e`
+    /// pressed at once saves what the user asked to see.
+    private func exportView(_ job: ExportJob, mayWait: Bool) {
+        if let f = frame, let picture = ViewComposer.exportPicture(
+            f, view: state.effectiveView(model), attention: state.effectiveAttention(model), exportSize: configuration.exportSize) {
+            exporter.enqueue(job, image: picture)
+        } else if mayWait {
+            viewExportWaiting = job
+        } else {
+            dispatch(.exportFailed("nothing on screen to export yet"))
+        }
     }
 
     private func perform(_ effect: Effect) {
         switch effect {
         case .export(let job):
             if case .view = job {
-                guard let f = frame, let picture = ViewComposer.exportPicture(
-                    f, view: state.effectiveView(model), attention: state.effectiveAttention(model), exportSize: configuration.exportSize)
-                else {
-                    dispatch(.exportFailed("nothing on screen to export yet"))
-                    return
-                }
-                exporter.enqueue(job, image: picture)
+                submitIfChanged()  // the state may have changed in this burst of keys
+                exportView(job, mayWait: frameOutstanding)
             } else {
                 exporter.enqueue(job)
             }

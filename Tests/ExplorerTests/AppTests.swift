@@ -132,6 +132,28 @@ import Testing
         #expect(app.frame?.request.recipe.seed == 43)
     }
 
+    @Test func exportRightAfterAChangeOfViewWaitsForThatView() throws {
+        let folder = Fixture.tempDir()
+        let (app, screen) = try makeApp(folder: folder)
+        defer { app.shutdown() }
+        #expect(app.waitForFrame(timeout: 30))
+        // `a` opens the attention heatmap; `e` comes before its frame exists.
+        app.handle(.char("a"))
+        app.handle(.char("e"))
+        #expect(!screen.text.contains("export failed"), "\(screen.line(38))")
+        #expect(app.waitForFrame(timeout: 30))
+        #expect(app.exporter.waitUntilIdle(timeout: 30))
+        app.pump()
+        let view = folder + "/latentscope-view-0001.png"
+        #expect(screen.line(38).contains("wrote \(view)"), "\(screen.line(38))")
+        // What was written is the heatmap view, not the plain face of the frame before.
+        let written = try PNGCodec.read(path: view)
+        let f = try #require(app.frame)
+        let expected = try #require(ViewComposer.exportPicture(f, view: app.state.effectiveView(app.model),
+                                                               attention: app.state.effectiveAttention(app.model), exportSize: 256))
+        #expect(written.pixels == expected.pixels)
+    }
+
     @Test func exporterChecksThePathBeforeRendering() throws {
         let G = try Fixture.generator()
         let job = ExportJob.grid(seeds: Array(0..<64), columns: 8, size: 64, base: Recipe(seed: 0), path: nil)
