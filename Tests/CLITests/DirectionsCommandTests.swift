@@ -152,22 +152,10 @@ import Testing
         // Started together, as separate processes of the built binary: each one's read-modify-write
         // of the folder takes its lock, so none overwrites another's direction.
         let count = 8
-        let runs: [(Process, Pipe)] = try (0..<count).map { i in
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: CLI.binary)
-            p.arguments = ["directions", "save", "mine\(i)", "--from-seed", "\(i)", "--to-seed", "\(i + 100)", "--model", s.model]
-            p.environment = ProcessInfo.processInfo.environment.merging(s.env) { $1 }
-            let err = Pipe()
-            p.standardError = err
-            p.standardOutput = FileHandle.nullDevice
-            p.standardInput = FileHandle.nullDevice
-            try p.run()
-            return (p, err)
-        }
-        for (i, (p, err)) in runs.enumerated() {
-            let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            #expect(p.terminationStatus == 0, "save mine\(i): \(message)")
+        let runs = try (0..<count).map { i in try start(s, ["save", "mine\(i)", "--from-seed", "\(i)", "--to-seed", "\(i + 100)"]) }
+        for (i, run) in runs.enumerated() {
+            let f = finish(run)
+            #expect(f.status == 0, "save mine\(i): \(f.stderr)")
         }
         #expect(Set(try s.index(s.userFolder)) == Set((0..<count).map { "mine\($0)" }))
         let list = try s.run(["directions", "list"])

@@ -201,6 +201,12 @@ class Trainer:
         self.G_ema.load_state_dict(ck["G_ema"])
         self.opt_G.load_state_dict(ck["opt_G"])
         self.opt_D.load_state_dict(ck["opt_D"])
+        self.restore_progress(ck)
+        if self.rank == 0:
+            print(f"resumed {path} at step {self.step} ({self.nimg / 1000:.1f} kimg)", flush=True)
+
+    def restore_progress(self, ck):
+        """Step counters and random streams, from either kind of checkpoint."""
         self.step, self.nimg, self.train_seconds = ck["step"], ck["nimg"], ck["train_seconds"]
         self.warm_start = ck.get("warm_start", False)
         torch.set_rng_state(ck["rng"]["torch"])
@@ -210,8 +216,6 @@ class Trainer:
         if self.rank:  # the checkpoint holds rank 0's streams; the other ranks must not replay them
             torch.manual_seed(self.args.seed + self.rank + 7919 * self.step)
             self.data_gen.manual_seed(self.args.seed * 1000 + self.rank + 7919 * self.step)
-        if self.rank == 0:
-            print(f"resumed {path} at step {self.step} ({self.nimg / 1000:.1f} kimg)", flush=True)
 
     def load_compact(self, path, ck):
         if ck["config"] != self.cfg.to_dict() or ck.get("d_channels") != self.D.channels:
@@ -222,15 +226,7 @@ class Trainer:
         self.G_ema.load_state_dict(ck["G_ema"])
         checkpoint.restore_optimizer(self.opt_G, ck.get("opt_G"))
         checkpoint.restore_optimizer(self.opt_D, ck.get("opt_D"))
-        self.step, self.nimg, self.train_seconds = ck["step"], ck["nimg"], ck["train_seconds"]
-        self.warm_start = ck.get("warm_start", False)
-        torch.set_rng_state(ck["rng"]["torch"])
-        np.random.set_state(ck["rng"]["numpy"])
-        random.setstate(ck["rng"]["python"])
-        self.data_gen.set_state(ck["rng"]["data"])
-        if self.rank:
-            torch.manual_seed(self.args.seed + self.rank + 7919 * self.step)
-            self.data_gen.manual_seed(self.args.seed * 1000 + self.rank + 7919 * self.step)
+        self.restore_progress(ck)
         log_path = os.path.join(self.args.run, "log.csv")
         if self.rank == 0 and ck.get("log") and not os.path.exists(log_path):
             with open(log_path, "w") as f:  # the log goes on where the checkpoint's left off
