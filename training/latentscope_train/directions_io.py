@@ -2,12 +2,17 @@
 (Sources/Engine/DirectionStore.swift is the other implementation):
 
     DIR/index.json            {"format": "latentscope-directions", "format_version": 1,
-                               "directions": [{"name", "method", "sigma", "explained"?, "layers"? [first, last]}]}
+                               "directions": [{"name", "method", "sigma", "explained"?, "layers"? [first, last],
+                                               "step"?, "unit"? {"label", "per_step"}}]}
     DIR/vectors.safetensors   one F32 tensor "vectors" [count, w_dim], row i for entry i; its
                               metadata repeats the names as a JSON list ("names")
 
 Vectors are unit vectors in the w space of one token; sigma is the standard
-deviation of sampled w along the vector (edits are in σ units). Writes are
+deviation of sampled w along the vector. Edits are in steps: one step moves w
+by `step` along the vector, and `step` is sigma unless the entry says
+otherwise (the attribute directions calibrate theirs, so that a walk of ±3
+steps spans the attribute's range). `unit` says what one step does to the
+attribute, as measured: e.g. {"label": "years", "per_step": 6.4}. Writes are
 atomic (temp file + rename; vectors first, then the index).
 """
 from __future__ import annotations
@@ -25,6 +30,7 @@ from safetensors.numpy import load_file, save_file
 FORMAT = "latentscope-directions"
 FORMAT_VERSION = 1
 NAME_RE = re.compile(r"^[A-Za-z0-9_.|+-]{1,64}$")
+UNIT_RE = re.compile(r"^[A-Za-z0-9 ()%/._-]{1,24}$")   # what the explorer can print in a status line
 
 
 @dataclass
@@ -35,6 +41,12 @@ class Direction:
     method: str
     explained: Optional[float] = None
     layers: Optional[list] = field(default=None)   # [first, last] or None (all)
+    step: Optional[float] = None        # w length of one step of an edit; None = sigma
+    unit: Optional[dict] = None         # {"label": str, "per_step": float}: the measured effect of one step
+
+    @property
+    def step_length(self) -> float:
+        return self.sigma if self.step is None else self.step
 
 
 def name_problem(name: str) -> str | None:
@@ -59,7 +71,7 @@ def read(folder: str, w_dim: int) -> list[Direction]:
         raise ValueError(f"{vec_path}: tensor 'vectors' has shape {None if vectors is None else list(vectors.shape)}, "
                          f"expected [{len(entries)}, {w_dim}]")
     return [Direction(e["name"], vectors[i].astype(np.float32), float(e["sigma"]), e["method"],
-                      e.get("explained"), e.get("layers")) for i, e in enumerate(entries)]
+                      e.get("explained"), e.get("layers"), e.get("step"), e.get("unit")) for i, e in enumerate(entries)]
 
 
 def _atomic(path: str, write: Callable[[str], None]):
@@ -90,6 +102,11 @@ def write(folder: str, directions: list[Direction], w_dim: int):
             raise ValueError(f"direction {d.name!r}: norm {norm}, expected a unit vector")
         if not (np.isfinite(d.sigma) and d.sigma >= 0):
             raise ValueError(f"direction {d.name!r}: sigma {d.sigma}")
+        if d.step is not None and not (np.isfinite(d.step) and d.step > 0):
+            raise ValueError(f"direction {d.name!r}: step {d.step}, expected a positive number")
+        if d.unit is not None and (set(d.unit) != {"label", "per_step"} or not UNIT_RE.match(str(d.unit["label"]))
+                                   or not np.isfinite(float(d.unit["per_step"]))):
+            raise ValueError(f"direction {d.name!r}: unit {d.unit!r}, expected {{'label': 1-24 characters, 'per_step': a number}}")
     os.makedirs(folder, exist_ok=True)
     entries = []
     for d in directions:
@@ -98,6 +115,10 @@ def write(folder: str, directions: list[Direction], w_dim: int):
             e["explained"] = float(d.explained)
         if d.layers is not None:
             e["layers"] = [int(d.layers[0]), int(d.layers[1])]
+        if d.step is not None:
+            e["step"] = float(d.step)
+        if d.unit is not None:
+            e["unit"] = {"label": str(d.unit["label"]), "per_step": float(d.unit["per_step"])}
         entries.append(e)
     vectors = np.stack([d.vector.astype(np.float32) for d in directions]) if directions else np.zeros((0, w_dim), np.float32)
     meta = {"format": FORMAT, "names": json.dumps([d.name for d in directions])}

@@ -20,6 +20,7 @@ import json
 import math
 import os
 import random
+import signal
 import time
 
 import numpy as np
@@ -323,8 +324,13 @@ class Trainer:
         start = time.time()
         last_ckpt = time.time()
         last_r1 = float("nan")
+        # SIGINT/SIGTERM end the run at the next step boundary with a checkpoint, so
+        # stopping a long run by hand (or by a job scheduler) loses no training.
+        interrupted = []
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda signum, frame: interrupted.append(signum))
         while True:
-            stop = (a.minutes is not None and time.time() - start >= a.minutes * 60) or \
+            stop = bool(interrupted) or (a.minutes is not None and time.time() - start >= a.minutes * 60) or \
                    (a.kimg is not None and self.nimg >= a.kimg * 1000)
             if self.distributed:  # all processes stop at the same step, or the others wait forever
                 flag = torch.tensor([float(stop)], device=self.device)
