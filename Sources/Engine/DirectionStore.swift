@@ -1,5 +1,6 @@
 // DirectionStore.swift: directions saved with a model, in
-// MODEL/directions/index.json (names, method, σ, explained variance, layers)
+// MODEL/directions/index.json (names, method, σ, explained variance, layers, and
+// optionally each direction's own step length and measured unit per step)
 // and MODEL/directions/vectors.safetensors (one [count, wDim] F32 tensor
 // "vectors", row i belonging to index entry i; its metadata repeats the names
 // so a mismatched pair of files is caught). User-saved directions live in the
@@ -22,6 +23,55 @@ public struct DirectionIndex: Codable, Equatable {
         public var sigma: Float
         public var explained: Float?
         public var layers: [Int]?     // [first, last]
+        /// The length in w of one step; absent = sigma.
+        public var step: Float?
+        public var unit: Unit?
+    }
+
+    /// An entry's `unit`: `{"label": STRING, "per_step": NUMBER}`, exactly those keys.
+    /// Decoding never fails on a wrong key or type; it records the problem, so the
+    /// reader can refuse it naming the file and the entry.
+    public struct Unit: Codable, Equatable {
+        public var label: String
+        public var per_step: Float
+        var problem: String?
+
+        public init(label: String, per_step: Float) {
+            self.label = label
+            self.per_step = per_step
+        }
+
+        struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: Key.self)
+            let keys = c.allKeys.map(\.stringValue).sorted()
+            label = ""
+            per_step = 0
+            if keys != ["label", "per_step"] {
+                problem = "unit has the keys \(keys.prefix(6).map { "'\(SafeTensorsFile.shown($0))'" }.joined(separator: ", ")); expected exactly 'label' and 'per_step'"
+            } else if let l = try? c.decode(String.self, forKey: Key(stringValue: "label")) {
+                label = l
+                if let x = try? c.decode(Double.self, forKey: Key(stringValue: "per_step")), x.isFinite, abs(x) <= Double(Float.greatestFiniteMagnitude) {
+                    per_step = Float(x)
+                } else {
+                    problem = "unit.per_step is not a finite number"
+                }
+            } else {
+                problem = "unit.label is not a string"
+            }
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: Key.self)
+            try c.encode(label, forKey: Key(stringValue: "label"))
+            try c.encode(per_step, forKey: Key(stringValue: "per_step"))
+        }
     }
     public static let format = "latentscope-directions"
     public static let formatVersion = 1
@@ -150,7 +200,8 @@ public enum DirectionStore {
                 throw ModelError.badTensor(vecPath, "vectors", "row \(i) ('\(e.name)') has norm \(norm), expected a unit vector" + hint)
             }
             return Direction(name: e.name, vector: vec, sigma: e.sigma, method: e.method,
-                             explained: e.explained, layers: e.layers.map { $0[0]...$0[1] })
+                             explained: e.explained, layers: e.layers.map { $0[0]...$0[1] },
+                             step: e.step, unit: e.unit.map { DirectionUnit(label: $0.label, perStep: $0.per_step) })
         })
     }
 
@@ -192,6 +243,15 @@ public enum DirectionStore {
             guard e.method.count <= 64 else { throw bad("\(field).method", "at most 64 characters", "\(e.method.count) characters") }
             guard e.sigma.isFinite, e.sigma >= 0 else { throw bad("\(field).sigma", "a finite value >= 0", "\(what): sigma is \(e.sigma)") }
             if let x = e.explained, !x.isFinite { throw bad("\(field).explained", "a finite number", "\(what): explained is \(x)") }
+            if let st = e.step, !(st.isFinite && st > 0) {
+                throw bad("\(field).step", "a finite number > 0 (the length in w of one step)", "\(what): step is \(st)")
+            }
+            if let u = e.unit {
+                if let p = u.problem { throw bad("\(field).unit", "{\"label\": TEXT, \"per_step\": NUMBER}", "\(what): \(p)") }
+                if let p = DirectionUnit.labelProblem(u.label) {
+                    throw bad("\(field).unit.label", "1 to \(DirectionUnit.maxLabelLength) letters, digits and '\(DirectionUnit.labelPunctuation)'", "\(what): \(p)")
+                }
+            }
             if let l = e.layers {
                 guard l.count == 2, l[0] >= 0, l[0] <= l[1] else { throw bad("\(field).layers", "[first, last]", "\(what): layers \(l.prefix(4))") }
                 if let numLayers, l[1] >= numLayers {
@@ -213,6 +273,12 @@ public enum DirectionStore {
             guard d.vector.count == wDim else {
                 throw ModelError.badConfig(folder, "direction '\(d.name)' has \(d.vector.count) values, expected wDim = \(wDim)")
             }
+            if let st = d.step, !(st.isFinite && st > 0) {
+                throw ModelError.badConfig(folder, "direction '\(d.name)' has step \(st); a step is a finite length > 0")
+            }
+            if let u = d.unit, let p = DirectionUnit.labelProblem(u.label) ?? DirectionUnit.perStepProblem(u.perStep) {
+                throw ModelError.badConfig(folder, "direction '\(d.name)': \(p)")
+            }
         }
     }
 
@@ -230,7 +296,8 @@ public enum DirectionStore {
     static func writeUnlocked(_ set: DirectionSet, folder: String, wDim: Int) throws {
         try check(set.directions, folder: folder, wDim: wDim)
         let index = DirectionIndex(directions: set.directions.map {
-            .init(name: $0.name, method: $0.method, sigma: $0.sigma, explained: $0.explained, layers: $0.layers.map { [$0.lowerBound, $0.upperBound] })
+            .init(name: $0.name, method: $0.method, sigma: $0.sigma, explained: $0.explained, layers: $0.layers.map { [$0.lowerBound, $0.upperBound] },
+                  step: $0.step, unit: $0.unit.map { .init(label: $0.label, per_step: $0.perStep) })
         })
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -1,6 +1,9 @@
 // Directions.swift: directions in w space that users walk along. A direction is
 // a unit vector of wDim values plus σ, the standard deviation of sampled w along
-// it, so edits read in σ units whatever the method that found it.
+// it. Edits are counted in steps: one step moves w by σ along the vector, so edits
+// read alike whatever the method that found it, unless the direction carries its
+// own step length (attribute directions calibrate theirs to the attribute's range)
+// and, optionally, the measured change of the attribute per step (its unit).
 
 import Foundation
 
@@ -17,14 +20,73 @@ public struct Direction: Sendable, Equatable, Codable {
     public var explained: Float?
     /// Layers the edit is meant for (nil = all).
     public var layers: ClosedRange<Int>?
+    /// The length in w of one step of an edit, when the direction sets its own (nil = σ).
+    public var step: Float?
+    /// What one step does to the attribute, as measured (e.g. +6.4 years), when known.
+    public var unit: DirectionUnit?
 
-    public init(name: String, vector: [Float], sigma: Float, method: String, explained: Float? = nil, layers: ClosedRange<Int>? = nil) {
+    public init(name: String, vector: [Float], sigma: Float, method: String, explained: Float? = nil, layers: ClosedRange<Int>? = nil,
+                step: Float? = nil, unit: DirectionUnit? = nil) {
         self.name = name
         self.vector = vector
         self.sigma = sigma
         self.method = method
         self.explained = explained
         self.layers = layers
+        self.step = step
+        self.unit = unit
+    }
+
+    /// How far one step of an edit moves w along `vector`: the direction's own step, else σ.
+    public var stepLength: Float { step ?? sigma }
+}
+
+/// The measured effect of one step along a direction on the attribute it edits:
+/// `perStep` of `label` (e.g. 6.4 "years", 0.11 "P(female)").
+public struct DirectionUnit: Sendable, Equatable, Codable {
+    public var label: String
+    public var perStep: Float
+
+    public init(label: String, perStep: Float) {
+        self.label = label
+        self.perStep = perStep
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case label
+        case perStep = "per_step"
+    }
+
+    /// Characters a label may use besides ASCII letters and digits: it is printed in
+    /// status lines and tables, so nothing that could move the cursor or break a column.
+    public static let labelPunctuation = " ()%/._-"
+    public static let maxLabelLength = 24
+
+    /// Nil when `label` is usable, else why not: 1-24 ASCII letters, digits and ` ()%/._-`.
+    public static func labelProblem(_ label: String) -> String? {
+        if label.isEmpty || label.unicodeScalars.count > maxLabelLength { return "a unit label has 1 to \(maxLabelLength) characters" }
+        if let bad = label.unicodeScalars.first(where: {
+            !($0.isASCII && (CharacterSet.alphanumerics.contains($0) || labelPunctuation.unicodeScalars.contains($0)))
+        }) {
+            return "the label contains \(SafeTensorsFile.shown(String(bad))); use letters, digits and '\(labelPunctuation)'"
+        }
+        return nil
+    }
+
+    /// What `steps` steps change, as measured: "+9.6 years", "-0.22 P(female)".
+    public func change(_ steps: Float) -> String { Self.signed(steps * perStep) + " " + label }
+
+    /// A change as it reads on screen: signed, two decimals below 1, one below 100, none above.
+    public static func signed(_ x: Float) -> String {
+        guard x.isFinite else { return x.isNaN ? "nan" : (x < 0 ? "-inf" : "+inf") }
+        let m = abs(x)
+        let text = String(format: "%.\(m < 1 ? 2 : (m < 100 ? 1 : 0))f", Double(m))
+        return (Double(text) == 0 ? "" : (x < 0 ? "-" : "+")) + text
+    }
+
+    /// Nil when `perStep` is usable (finite), else why not.
+    public static func perStepProblem(_ perStep: Float) -> String? {
+        perStep.isFinite ? nil : "per_step is \(perStep), expected a finite number"
     }
 }
 
@@ -41,8 +103,8 @@ public struct DirectionSet: Sendable, DirectionLookup {
         return nil
     }
 
-    public func direction(named key: String) -> (vector: [Float], sigma: Float)? {
-        find(key).map { ($0.vector, $0.sigma) }
+    public func direction(named key: String) -> (vector: [Float], step: Float)? {
+        find(key).map { ($0.vector, $0.stepLength) }
     }
 
     public var names: [String] { directions.map(\.name) }

@@ -3,7 +3,8 @@
 // style mixing), and how it becomes a W+ latent. The CLI, the explorer, its
 // undo history and saved sessions all speak in recipes.
 
-/// An offset along a named direction, in σ units of that direction.
+/// An offset along a named direction, in steps of that direction (one step is σ
+/// unless the direction sets its own step length).
 public struct DirectionOffset: Codable, Sendable, Equatable {
     public var direction: String
     public var amount: Float
@@ -52,7 +53,7 @@ public struct Recipe: Codable, Sendable, Equatable {
         self.psi = psi
     }
 
-    /// The largest offset, in σ, along one direction (GANSpace's sliders stop at ±10 σ; twice that
+    /// The largest offset, in steps, along one direction (GANSpace's sliders stop at ±10 σ; twice that
     /// leaves room). Larger amounts, from a session file or a walk, are clamped to it.
     public static let maxOffset: Float = 20
 
@@ -81,10 +82,11 @@ public struct Recipe: Codable, Sendable, Equatable {
     }
 }
 
-/// Named directions in w space (wDim each), with their σ.
+/// Named directions in w space (wDim each), with their step lengths.
 public protocol DirectionLookup {
-    /// The unit vector and σ of a direction, or nil if unknown.
-    func direction(named: String) -> (vector: [Float], sigma: Float)?
+    /// The unit vector of a direction and the length in w of one step along it
+    /// (σ unless the direction sets its own step), or nil if unknown.
+    func direction(named: String) -> (vector: [Float], step: Float)?
 }
 
 public enum RecipeError: Error, CustomStringConvertible, Equatable {
@@ -153,11 +155,11 @@ extension Generator {
                     guard t >= 0 && t < T else { throw RecipeError.badToken(t, T) }
                     for l in layers {
                         let base = (l * T + t) * config.w_dim
-                        for i in 0..<config.w_dim { ws.values[base + i] += amount * d.sigma * d.vector[i] }
+                        for i in 0..<config.w_dim { ws.values[base + i] += amount * d.step * d.vector[i] }
                     }
                 }
             } else {
-                ws.add(d.vector, amount: amount * d.sigma, layers: layers)
+                ws.add(d.vector, amount: amount * d.step, layers: layers)
             }
         }
         return ws

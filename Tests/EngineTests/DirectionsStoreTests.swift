@@ -82,6 +82,70 @@ func tinyModelCopy() throws -> String {
         #expect(try readError { try editEntry($0, 2, "name", "bad name") }.contains("contains ' '"))
     }
 
+    @Test func stepsAndUnitsRoundTrip() throws {
+        let dir = makeTempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var set = sampleSet()
+        set.directions[2].step = 1.8
+        set.directions[2].unit = DirectionUnit(label: "years", perStep: 6.4)
+        set.directions[0].unit = DirectionUnit(label: "P(female)", perStep: -0.11)
+        try DirectionStore.write(set, folder: dir)
+        let back = try DirectionStore.read(folder: dir, wDim: 16, numLayers: 8)
+        #expect(back.directions == set.directions)
+        #expect(back.find("age|gender")?.stepLength == 1.8)
+        #expect(back.find("pca0")?.stepLength == 1.5, "without a step of its own, a step is σ")
+        #expect(back.direction(named: "age|gender")?.step == 1.8)
+        // On disk as the Python writer has them: optional "step" and "unit" {"label", "per_step"}.
+        let j = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/index.json"))) as! [String: Any]
+        let entries = j["directions"] as! [[String: Any]]
+        #expect((entries[2]["step"] as? Double).map { abs($0 - 1.8) < 1e-6 } == true)
+        let u = try #require(entries[2]["unit"] as? [String: Any])
+        #expect(Set(u.keys) == ["label", "per_step"] && u["label"] as? String == "years")
+        #expect(entries[1]["step"] == nil && entries[1]["unit"] == nil)
+    }
+
+    @Test func rejectsBadStepsAndUnits() throws {
+        for bad: Any in [0, -1.5] {
+            #expect(try readError { try editEntry($0, 2, "step", bad) }.contains("field 'directions[2].step': expected a finite number > 0 (the length in w of one step), got direction 2 ('age|gender'): step is"))
+        }
+        #expect(try readError { try editEntry($0, 2, "step", "far") }.contains("index.json: not a valid direction index: field 'directions.[2].step' has the wrong type"))
+        // Beyond Float, like a σ of 1e39: the decoder refuses the file.
+        #expect(try readError { try editEntry($0, 2, "step", 1e39) }.contains("index.json: not a valid direction index"))
+        func unitError(_ u: Any) throws -> String { try readError { try editEntry($0, 1, "unit", u) } }
+        let missing = try unitError(["label": "years"])
+        #expect(missing.contains("index.json: field 'directions[1].unit': expected {\"label\": TEXT, \"per_step\": NUMBER}, got direction 1 ('sefa-coarse0'): unit has the keys 'label'; expected exactly 'label' and 'per_step'"))
+        #expect(try unitError(["label": "years", "per_step": 1, "scale": 2]).contains("unit has the keys 'label', 'per_step', 'scale'"))
+        #expect(try unitError(["label": 3, "per_step": 1]).contains("unit.label is not a string"))
+        #expect(try unitError(["label": "years", "per_step": "fast"]).contains("unit.per_step is not a finite number"))
+        #expect(try unitError(["label": "years", "per_step": 1e300]).contains("unit.per_step is not a finite number"))
+        #expect(try unitError(5).contains("field 'directions.[1].unit' has the wrong type"))
+        let escape = try unitError(["label": "y\u{1B}[2J", "per_step": 1])
+        #expect(escape.contains("field 'directions[1].unit.label'") && escape.contains("the label contains"))
+        #expect(!escape.contains("\u{1B}"), "the error never carries the control character itself")
+        #expect(try unitError(["label": "", "per_step": 1]).contains("a unit label has 1 to 24 characters"))
+        #expect(try unitError(["label": String(repeating: "y", count: 25), "per_step": 1]).contains("a unit label has 1 to 24 characters"))
+        #expect(try unitError(["label": "jahre ä", "per_step": 1]).contains("the label contains"))
+        // Every character the format allows is accepted.
+        let dir = makeTempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try DirectionStore.write(sampleSet(), folder: dir)
+        try editEntry(dir, 1, "unit", ["label": "P(f) 50%/x._-", "per_step": -2])
+        #expect(try DirectionStore.read(folder: dir, wDim: 16).directions[1].unit == DirectionUnit(label: "P(f) 50%/x._-", perStep: -2))
+    }
+
+    @Test func writeRefusesBadStepsAndUnits() {
+        let dir = makeTempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let v = unit(1, 16)
+        for d in [Direction(name: "a", vector: v, sigma: 1, method: "x", step: 0),
+                  Direction(name: "a", vector: v, sigma: 1, method: "x", step: .infinity),
+                  Direction(name: "a", vector: v, sigma: 1, method: "x", unit: DirectionUnit(label: "a\nb", perStep: 1)),
+                  Direction(name: "a", vector: v, sigma: 1, method: "x", unit: DirectionUnit(label: "years", perStep: .nan))] {
+            #expect(throws: ModelError.self) { try DirectionStore.write(DirectionSet([d]), folder: dir) }
+        }
+        #expect(!DirectionStore.exists(folder: dir))
+    }
+
     @Test func rejectsWrongShapedOrMismatchedVectors() throws {
         // The model's wDim differs from the file's.
         let wrongDim = try readError({ _ in }, wDim: 32)

@@ -5,7 +5,7 @@ import Testing
 
 struct FixedDirections: DirectionLookup {
     let vector: [Float]
-    func direction(named: String) -> (vector: [Float], sigma: Float)? { named == "d" ? (vector, 2) : nil }
+    func direction(named: String) -> (vector: [Float], step: Float)? { named == "d" ? (vector, 2) : nil }
 }
 
 @Suite struct RecipeTests {
@@ -65,6 +65,28 @@ struct FixedDirections: DirectionLookup {
         var bad = Recipe(seed: 1)
         bad.layerSources = [3]
         #expect(throws: RecipeError.badSlot(3, 0)) { try G.wPlus(bad, directions: nil) }
+    }
+
+    @Test func offsetsCountStepsOfTheDirectionsOwnLength() throws {
+        let G = try Fixtures.tinyGenerator()
+        let v = DirectionMath.normalized((0..<G.config.w_dim).map { Float($0 % 5) - 2 })
+        // The same vector and σ; one sets its own step of 2σ.
+        let dirs = DirectionSet([Direction(name: "plain", vector: v, sigma: 0.5, method: "pca"),
+                                 Direction(name: "stepped", vector: v, sigma: 0.5, method: "attribute", step: 1.0)])
+        func moved(_ name: String, _ amount: Float) throws -> [Float] {
+            var r = Recipe(seed: 6)
+            r.offsets = [DirectionOffset(direction: name, amount: amount)]
+            return zip(try G.wPlus(r, directions: dirs).values, G.wPlus(seed: 6).values).map { $0 - $1 }
+        }
+        let plain = try moved("plain", 1), stepped = try moved("stepped", 1)
+        #expect(maxAbsDiff(stepped, plain.map { 2 * $0 }) < 1e-6, "a step of 2σ moves w twice as far")
+        #expect(maxAbsDiff(try moved("stepped", 1), try moved("plain", 2)) == 0)
+        // And so does the image.
+        var a = Recipe(seed: 6), b = Recipe(seed: 6)
+        a.offsets = [DirectionOffset(direction: "stepped", amount: 1.5)]
+        b.offsets = [DirectionOffset(direction: "plain", amount: 3)]
+        let out = try G.render([a, b], directions: dirs)
+        #expect(maxAbsDiff(out.images[0], out.images[1]) == 0)
     }
 
     @Test func cutoffBeyondTheLayersTruncatesEveryLayerWithoutTrapping() throws {
