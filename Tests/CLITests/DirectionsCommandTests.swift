@@ -57,9 +57,9 @@ import Testing
         let list = try s.run(["directions", "list"])
         #expect(list.status == 0, "\(list.stderr)")
         let lines = list.out.split(separator: "\n")
-        #expect(lines.first == "index  name                method     sigma   explained  layers")
+        #expect(lines.first == "index  name                method     sigma   explained  layers   step  per step")
         #expect(lines.count == 9)
-        #expect(lines[5].hasPrefix("    4  sefa-coarse0        sefa  ") && lines[5].hasSuffix("0-4"))
+        #expect(lines[5].hasPrefix("    4  sefa-coarse0        sefa  ") && lines[5].hasSuffix("0-4         -"))
         #expect(lines[8].hasPrefix("    7  older               user  "))
         #expect(list.stderr.isEmpty)
 
@@ -101,6 +101,46 @@ import Testing
         let out = try s.run(["directions", "save", "elsewhere", "--from-seed", "1", "--to-seed", "2", "--out", s.root + "/mine"])
         #expect(out.status == 0, "\(out.stderr)")
         #expect(try s.index(s.root + "/mine") == ["elsewhere"])
+    }
+
+    @Test func aDirectionsOwnStepAndUnitAreListedAndWalked() throws {
+        let s = try Sandbox()
+        defer { try? FileManager.default.removeItem(atPath: s.root) }
+        // Three directions with the same vector and σ; then "stepped" gets a step of 2σ and a unit, as
+        // the attribute directions carry them, and "wide" a σ twice as large (a hand edit of index.json
+        // is honoured).
+        for name in ["plain", "stepped", "wide"] {
+            #expect(try s.run(["directions", "save", name, "--from-seed", "1", "--to-seed", "2"]).status == 0)
+        }
+        let path = s.userFolder + "/index.json"
+        var j = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+        var entries = j["directions"] as! [[String: Any]]
+        let sigma = try #require(entries[1]["sigma"] as? Double)
+        entries[1]["step"] = 2 * sigma
+        entries[1]["unit"] = ["label": "years", "per_step": 6.4]
+        entries[2]["sigma"] = 2 * sigma
+        j["directions"] = entries
+        try JSONSerialization.data(withJSONObject: j).write(to: URL(fileURLWithPath: path))
+
+        let list = try s.run(["directions", "list"])
+        #expect(list.status == 0, "\(list.stderr)")
+        let lines = list.out.split(separator: "\n").map(String.init)
+        let stepped = try #require(lines.first { $0.contains(" stepped ") })
+        #expect(stepped.hasSuffix(String(format: "all   %7.3f  +6.4 years", 2 * sigma)), "\(stepped)")
+        let plain = try #require(lines.first { $0.contains(" plain ") })
+        #expect(plain.hasSuffix("all         -"), "\(plain)")
+
+        // A step of "stepped" is its own 2σ, not its σ: the face one step of "wide" makes (the
+        // walk's labels, +1.00, are the same too), not the one of "plain".
+        func walk(_ name: String, _ range: String) throws -> RGBImage {
+            let out = s.root + "/\(name)\(range).png"
+            let r = try s.run(["walk", "--seed", "3", "--direction", name, "--range", range, "--steps", "1", "--size", "16", "-o", out])
+            #expect(r.status == 0, "\(r.stderr)")
+            return try PNGCodec.read(path: out)
+        }
+        let one = try walk("stepped", "1:1")
+        #expect(one == (try walk("wide", "1:1")))
+        #expect(one != (try walk("plain", "1:1")))
     }
 
     @Test func errorsNameTheProblem() throws {

@@ -56,13 +56,13 @@ class DocError(Exception):
 
 def parse_listing(text: str) -> list[dict]:
     """Rows of `latentscope directions list`: index, name, method, sigma,
-    explained (None for '-'), layers."""
+    explained (None for '-'), layers. Later columns (step, per step) are not read."""
     rows = []
     for line in text.splitlines():
         parts = line.split()
-        if len(parts) != 6 or not parts[0].isdigit():
+        if len(parts) < 6 or not parts[0].isdigit():
             continue            # the header, notes, blank lines
-        index, name, method, sigma, explained, layers = parts
+        index, name, method, sigma, explained, layers = parts[:6]
         rows.append({"index": int(index), "name": name, "method": method, "sigma": float(sigma),
                      "explained": None if explained == "-" else float(explained), "layers": layers})
     return rows

@@ -66,13 +66,13 @@ STATS = {
     },
 }
 
-LISTING = """index  name                method     sigma   explained  layers
-""" + "".join(f"{i:5d}  pca{i:<15d} pca        {2.0 - i * 0.1:6.3f}    0.1000  all\n" for i in range(10)) + """\
-   10  sefa0               sefa        0.556    0.0138  all
-   11  sefa-coarse0        sefa        0.700    0.0161  0-4
-   12  age                 attribute   0.500         -  all
-   13  gender              attribute   0.400         -  all
-   14  age|gender          attribute   0.450         -  all
+LISTING = """index  name                method     sigma   explained  layers   step  per step
+""" + "".join(f"{i:5d}  pca{i:<15d} pca        {2.0 - i * 0.1:6.3f}    0.1000  all         -\n" for i in range(10)) + """\
+   10  sefa0               sefa        0.556    0.0138  all         -
+   11  sefa-coarse0        sefa        0.700    0.0161  0-4         -
+   12  age                 attribute   0.500         -  all     1.200  +6.4 years
+   13  gender              attribute   0.400         -  all     0.900  +0.11 P(female)
+   14  age|gender          attribute   0.450         -  all         -
 """
 
 BEFORE = "# Latent directions\n\nMethod text that stays, with 3.14 in it.\n\n## Evidence\n\n"

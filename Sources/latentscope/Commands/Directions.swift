@@ -1,6 +1,6 @@
 // Directions.swift: `latentscope directions`: list the directions of a model,
 // compute PCA (GANSpace) and SeFa ones, save your own from two seeds, and draw
-// a sweep sheet (rows = directions, columns = offsets in σ).
+// a sweep sheet (rows = directions, columns = offsets in steps).
 
 import ArgumentParser
 import Engine
@@ -14,7 +14,8 @@ struct Directions: ParsableCommand {
         discussion: """
             A model's directions live in MODEL/directions; yours in \
             ~/.local/share/latentscope/MODEL-NAME/directions ($XDG_DATA_HOME is honoured), listed after \
-            the model's. Offsets are in σ: the standard deviation of w along the direction.
+            the model's. Offsets are in steps: one step is σ, the standard deviation of w along the direction, \
+            unless the direction sets its own step ("step" in the list; attribute directions calibrate theirs).
             """,
         subcommands: [ListDirections.self, PCADirections.self, SeFaDirections.self, SaveDirection.self,
                       RemoveDirection.self, DirectionSheet.self],
@@ -40,17 +41,21 @@ func milliseconds(since t: ContinuousClock.Instant) -> Double {
 // MARK: - list
 
 struct ListDirections: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the directions with their σ and method.")
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the directions with their σ, method, step and measured change per step.")
     @OptionGroup var model: ModelOptions
 
     func run() throws {
         let G = try model.load()
         let loaded = try DirectionStore.loadAll(for: G)
-        print("index  name                method     sigma   explained  layers")
+        // Columns are separated by spaces and empty ones read "-", so scripts can split the lines; "per step"
+        // (the measured change of the attribute per step, which has a space in it) is last and blank when unknown.
+        print("index  name                method     sigma   explained  layers   step  per step")
         for (i, d) in loaded.set.directions.enumerated() {
             let ex = d.explained.map { String(format: "%8.4f", $0) } ?? "       -"
             let ly = d.layers.map { "\($0.lowerBound)-\($0.upperBound)" } ?? "all"
-            print(String(format: "%5d  ", i) + d.name.terminalSafe.padded(18) + "  " + d.method.terminalSafe.padded(9) + String(format: " %6.3f  ", d.sigma) + ex + "  " + ly)
+            let st = d.step.map { String(format: "%7.3f", $0) } ?? "      -"
+            let unit = d.unit.map { "  " + $0.change(1).terminalSafe } ?? ""
+            print(String(format: "%5d  ", i) + d.name.terminalSafe.padded(18) + "  " + d.method.terminalSafe.padded(9) + String(format: " %6.3f  ", d.sigma) + ex + "  " + ly.padded(6) + st + unit)
         }
         if loaded.computed {
             note("the model ships no directions: SeFa directions computed at load (save some with `latentscope directions pca` or `sefa`)")
@@ -270,7 +275,7 @@ struct RemoveDirection: ParsableCommand {
 struct DirectionSheet: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sheet",
-        abstract: "A sweep sheet: one row per direction, columns from -a σ to +b σ.")
+        abstract: "A sweep sheet: one row per direction, columns from -a to +b steps (σ unless the direction sets its own).")
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var latent: LatentOptions
@@ -282,7 +287,7 @@ struct DirectionSheet: ParsableCommand {
     var method: String?
     @Option(name: .long, help: "Number of rows when --names is not given.")
     var count: Int = 8
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Offsets from:to in σ units, e.g. -3:3.", valueName: "from:to"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Offsets from:to in steps (σ unless the direction sets its own), e.g. -3:3.", valueName: "from:to"))
     var range: String = "-3:3"
     @Option(name: .long, help: "Columns.")
     var steps: Int = 7

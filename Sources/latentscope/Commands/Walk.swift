@@ -5,7 +5,7 @@ import Engine
 import Sheets
 
 struct Walk: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Walk a face along a latent direction, in σ units.")
+    static let configuration = CommandConfiguration(abstract: "Walk a face along a latent direction, in steps (σ unless the direction sets its own).")
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var latent: LatentOptions
@@ -13,7 +13,7 @@ struct Walk: ParsableCommand {
     var seed: UInt64
     @Option(name: .long, help: "Direction: a name (see `latentscope directions list`) or an index.")
     var direction: String = "0"
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Offsets from:to in σ units, e.g. -3:3.", valueName: "from:to"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Offsets from:to in steps (σ unless the direction sets its own), e.g. -3:3.", valueName: "from:to"))
     var range: String = "-3:3"
     @Option(name: .long, help: "Number of images.")
     var steps: Int = 9
