@@ -4,6 +4,7 @@
 // "pose on layers 0-4" and "colour on 10-13" can both be active and shown.
 
 import Engine
+import Foundation
 
 extension Recipe {
     /// The offset along `direction` over exactly these layers and tokens (0 when none).
@@ -40,8 +41,11 @@ extension Recipe {
 
 extension DirectionOffset {
     /// "+1.50σ" with " L0-4" and " t1,2" when the edit is restricted.
-    public var label: String {
-        var s = SigmaFormat.signed(amount)
+    public var label: String { label(nil) }
+
+    /// The same for the direction `info` describes: "+1.50 L0-4" when it has its own step length.
+    public func label(_ info: DirectionInfo?) -> String {
+        var s = info?.amountLabel(amount) ?? SigmaFormat.signed(amount)
         if let l = layers { s += " L\(l.lowerBound)-\(l.upperBound)" }
         if let t = tokens { s += " t" + t.map(String.init).joined(separator: ",") }
         return s
@@ -54,6 +58,12 @@ public enum SigmaFormat {
     public static func signed(_ a: Float) -> String {
         if a == 0 { return "0σ" }
         return (a < 0 ? "-" : "+") + magnitude(a) + "σ"
+    }
+
+    /// "+1.50", "-0.25", "0": an offset in steps of a direction that sets its own step length.
+    public static func signedSteps(_ a: Float) -> String {
+        if a == 0 { return "0" }
+        return (a < 0 ? "-" : "+") + magnitude(a)
     }
 
     /// "0.50" style fixed two decimals without a sign.
@@ -71,3 +81,4 @@ public enum SigmaFormat {
         return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
     }
 }
+

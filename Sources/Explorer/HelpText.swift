@@ -44,8 +44,9 @@ public enum HelpText {
             HelpEntry("Ctrl-L", "redraw the screen"),
         ]),
         HelpSection(title: "Directions panel", entries: [
-            HelpEntry("↑ ↓", "choose a direction (PgUp PgDn by 10, Home End)"),
-            HelpEntry("← →", "one step back / forward along it, in σ"),
+            HelpEntry("↑ ↓", "choose a direction, in the listed order (PgUp PgDn by 10, Home End)"),
+            HelpEntry("← →", "one step back / forward along it, in σ (or the direction's own steps)"),
+            HelpEntry("", "the list: named (attribute) directions, PCA, SeFa, others, yours; a unit says what an offset does"),
         ]),
         HelpSection(title: "Mixing panel", entries: [
             HelpEntry("↑ ↓", "choose a layer row or a style-token row"),
@@ -79,8 +80,8 @@ public enum HelpText {
         HelpEntry("noise seeded|const|off", "where the per-pixel noise comes from"),
         HelpEntry("noiseseed N|off", "seed of the noise (off: the face's own seed)"),
         HelpEntry("dir NAME|INDEX", "select a direction"),
-        HelpEntry("step X", "step size in σ"),
-        HelpEntry("offset X", "set the selected direction's offset to X σ"),
+        HelpEntry("step X", "step size in σ (or the direction's own steps)"),
+        HelpEntry("offset X", "set the selected direction's offset to X steps (σ unless it has its own)"),
         HelpEntry("layers A-B|coarse|middle|fine|all|default", "layers a step edits (GANSpace E(component, A-B))"),
         HelpEntry("tokens LIST|all", "style tokens a step edits, e.g. 0,2"),
         HelpEntry("reset", "reset the selected direction"),

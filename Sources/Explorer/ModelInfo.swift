@@ -7,21 +7,69 @@ import Engine
 /// A direction as the directions panel lists it.
 public struct DirectionInfo: Sendable, Equatable {
     public var name: String
-    /// Standard deviation of w along the direction: one step of 1 moves 1 σ.
+    /// Standard deviation of w along the direction: one step moves 1 σ unless `step` is set.
     public var sigma: Float
-    /// How it was found ("pca", "sefa", "random", ...).
+    /// How it was found ("pca", "sefa", "attribute", "user", "random", ...).
     public var method: String
     /// Explained variance share, when the method reports one.
     public var explained: Float?
     /// The layers the direction is meant for (nil = all).
     public var layers: ClosedRange<Int>?
+    /// The direction's own step length in w, when it sets one (nil = σ).
+    public var step: Float?
+    /// The measured change of the attribute per step, when known.
+    public var unit: DirectionUnit?
 
-    public init(name: String, sigma: Float, method: String, explained: Float? = nil, layers: ClosedRange<Int>? = nil) {
+    public init(name: String, sigma: Float, method: String, explained: Float? = nil, layers: ClosedRange<Int>? = nil,
+                step: Float? = nil, unit: DirectionUnit? = nil) {
         self.name = name
         self.sigma = sigma
         self.method = method
         self.explained = explained
         self.layers = layers
+        self.step = step
+        self.unit = unit
+    }
+
+    /// Whether offsets along it count σ (the direction sets no step of its own).
+    public var stepsAreSigma: Bool { step == nil }
+
+    /// An offset along this direction as the panel shows it: "+1.50σ" when a step is σ,
+    /// "+1.50" when the direction has its own step length.
+    public func amountLabel(_ amount: Float) -> String {
+        stepsAreSigma ? SigmaFormat.signed(amount) : SigmaFormat.signedSteps(amount)
+    }
+
+    /// What `amount` steps do to the attribute, by the measured unit: "≈ +9.6 years"; nil without a unit.
+    public func unitLabel(_ amount: Float) -> String? {
+        unit.map { "≈ " + $0.change(amount) }
+    }
+}
+
+/// The headings of the directions panel, in the order it lists them: named attributes
+/// first (what most people look for), then the unsupervised methods, then the user's own.
+public enum DirectionGroup: String, Sendable, Equatable, CaseIterable {
+    case named, pca, sefa, other, yours
+
+    /// The group of a direction found by `method`.
+    public init(method: String) {
+        switch method {
+        case "attribute": self = .named
+        case "pca": self = .pca
+        case "sefa": self = .sefa
+        case "user": self = .yours
+        default: self = .other
+        }
+    }
+
+    public var title: String {
+        switch self {
+        case .named: "named"
+        case .pca: "PCA"
+        case .sefa: "SeFa"
+        case .other: "other"
+        case .yours: "yours"
+        }
     }
 }
 
@@ -60,7 +108,8 @@ public struct ModelInfo: Sendable, Equatable {
         self.init(name: config.name, resolution: config.resolution, layerNames: config.layers.map(\.name),
                   layerResolutions: config.layers.map(\.res), tokens: config.tokens, heads: config.heads,
                   directions: directions.directions.map {
-                      DirectionInfo(name: $0.name, sigma: $0.sigma, method: $0.method, explained: $0.explained, layers: $0.layers)
+                      DirectionInfo(name: $0.name, sigma: $0.sigma, method: $0.method, explained: $0.explained, layers: $0.layers,
+                                    step: $0.step, unit: $0.unit)
                   })
     }
 
@@ -84,6 +133,19 @@ public struct ModelInfo: Sendable, Equatable {
         if let i = Int(text) { return (0..<numLayers).contains(i) ? i : nil }
         return layerNames.firstIndex(of: text)
     }
+
+    /// The directions by panel heading, each group's indices in index order; empty groups are left out.
+    /// Indices are never renumbered: `:dir 3` and `--direction 3` mean the same direction wherever it is listed.
+    public var directionGroups: [(group: DirectionGroup, indices: [Int])] {
+        let groups = directions.map { DirectionGroup(method: $0.method) }
+        return DirectionGroup.allCases.compactMap { g in
+            let members = groups.indices.filter { groups[$0] == g }
+            return members.isEmpty ? nil : (g, members)
+        }
+    }
+
+    /// Direction indices in the order the panel lists them (↑↓ follow it).
+    public var panelOrder: [Int] { directionGroups.flatMap(\.indices) }
 
     /// The index of a direction given as a name or an index.
     public func directionIndex(_ text: String) -> Int? {

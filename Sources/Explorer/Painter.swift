@@ -214,6 +214,23 @@ public enum Painter {
         }
     }
 
+    /// One row of the directions list: a group's heading or a direction (by index).
+    enum DirectionRow: Equatable {
+        case heading(DirectionGroup, count: Int)
+        case direction(Int)
+    }
+
+    /// The list rows: every group under its heading, in panel order. Headings are left out when
+    /// the list has fewer than `minRowsForHeadings` rows, where they would crowd out the directions.
+    static func directionRows(_ model: ModelInfo, rows: Int) -> [DirectionRow] {
+        let headings = rows >= minRowsForHeadings
+        return model.directionGroups.flatMap { g in
+            (headings ? [DirectionRow.heading(g.group, count: g.indices.count)] : []) + g.indices.map { .direction($0) }
+        }
+    }
+
+    static let minRowsForHeadings = 6
+
     static func directions(_ c: inout TextCanvas, _ s: ExplorerState, _ model: ModelInfo, _ r: CellRect) {
         let w = r.cols
         guard !model.directions.isEmpty else {
@@ -221,33 +238,61 @@ public enum Painter {
             return
         }
         let d = model.directions[min(s.selectedDirection, model.directions.count - 1)]
-        var detail = "\(d.method), σ \(SigmaFormat.plain(d.sigma))"
+        var detail = d.method
+        if let step = d.step {
+            // Its own step, in σ when σ is known, so it compares with the other directions.
+            detail += d.sigma > 0 ? ", step \(SigmaFormat.plain(step / d.sigma))σ" : ", step \(SigmaFormat.plain(step))"
+        } else {
+            detail += ", σ \(SigmaFormat.plain(d.sigma))"
+        }
+        if let u = d.unit { detail += ", \(u.change(1))/step" }
         if let e = d.explained { detail += ", \(SigmaFormat.plain(e * 100))% var" }
         if let l = d.layers { detail += ", L\(l.lowerBound)-\(l.upperBound)" }
-        c.put("step \(SigmaFormat.plain(s.stepSize))σ on " + Reducer.editLayersLabel(s, model), row: r.row, col: r.col, width: w)
+        c.put("step \(SigmaFormat.plain(s.stepSize))\(d.stepsAreSigma ? "σ" : "") on " + Reducer.editLayersLabel(s, model), row: r.row, col: r.col, width: w)
         c.put("  tokens " + (s.editTokens.map { $0.map(String.init).joined(separator: ",") } ?? "all") + " · " + detail,
               row: r.row + 1, col: r.col, width: w, style: .dim)
         let active = s.recipe.offsets
         let activeRows = active.isEmpty ? 0 : min(active.count + 1, max(0, (r.rows - 3) / 3))
         let listRect = CellRect(row: r.row + 2, col: r.col, rows: r.rows - 2 - activeRows, cols: w)
-        // name, method, σ (when there is room), offset: "▸ pca0      pca    σ1.21 +1.50σ".
+        // name, σ (when there is room and a step is σ), offset, and for a direction with a unit what
+        // the offset does: "▸ pca0   σ1.21 +1.50σ", "  age|gender +1.50 ≈ +9.6 years". The heading
+        // names the method; names are padded to the longest of their group, so short groups keep room.
         let showSigma = w >= 40
-        let nameWidth = max(6, min(16, w - (showSigma ? 25 : 18)))
-        list(&c, count: model.directions.count, selected: s.selectedDirection, in: listRect) { i in
-            let di = model.directions[i]
-            let total = s.recipe.totalOffset(di.name)
-            let mark = i == s.selectedDirection ? "▸ " : "  "
-            let amount = active.contains { $0.direction == di.name } ? SigmaFormat.signed(total) : ""
-            let sigma = showSigma ? ("σ" + SigmaFormat.plain(di.sigma)).padded(to: 6) + " " : ""
-            let text = mark + di.name.clipped(nameWidth).padded(to: nameWidth) + " " + di.method.clipped(6).padded(to: 6) + " " + sigma + amount
-            return (text, i == s.selectedDirection ? .reverse : [])
+        let widest = max(6, min(16, w - (showSigma ? 25 : 20)))
+        var nameWidths: [DirectionGroup: Int] = [:]
+        for g in model.directionGroups {
+            nameWidths[g.group] = min(widest, max(6, g.indices.map { model.directions[$0].name.count }.max() ?? 0))
+        }
+        let rows = directionRows(model, rows: listRect.rows)
+        list(&c, count: rows.count, selected: rows.firstIndex(of: .direction(s.selectedDirection)), in: listRect) { i in
+            switch rows[i] {
+            case .heading(let g, let count):
+                return ("── \(g.title) (\(count))", .dim)
+            case .direction(let k):
+                let di = model.directions[k]
+                let total = s.recipe.totalOffset(di.name)
+                let selected = k == s.selectedDirection
+                let mark = selected ? "▸ " : "  "
+                var amount = ""
+                if active.contains(where: { $0.direction == di.name }) {
+                    amount = di.amountLabel(total)
+                    if let u = di.unitLabel(total) { amount += " " + u }
+                }
+                let sigma = showSigma && di.stepsAreSigma ? ("σ" + SigmaFormat.plain(di.sigma)).padded(to: 6) + " " : ""
+                let nameWidth = nameWidths[DirectionGroup(method: di.method)] ?? widest
+                let text = mark + di.name.clipped(nameWidth).padded(to: nameWidth) + " " + sigma + amount
+                return (text, selected ? .reverse : [])
+            }
         }
         if activeRows > 0 {
             let top = r.row + r.rows - activeRows
             c.put("active offsets (x reset, X all):", row: top, col: r.col, width: w, style: .dim)
             for (i, o) in active.prefix(activeRows - 1).enumerated() {
                 let more = i == activeRows - 2 && active.count > activeRows - 1 ? " +\(active.count - activeRows + 1) more" : ""
-                c.put(" \(o.direction) \(o.label)\(more)", row: top + 1 + i, col: r.col, width: w)
+                let info = model.directionIndex(o.direction).map { model.directions[$0] }
+                // The unit was measured on edits of every layer and token: only such an offset shows it.
+                let unit = o.layers == nil && o.tokens == nil ? info?.unitLabel(o.amount).map { " " + $0 } ?? "" : ""
+                c.put(" \(o.direction) \(o.label(info))\(unit)\(more)", row: top + 1 + i, col: r.col, width: w)
             }
         }
     }

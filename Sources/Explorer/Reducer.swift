@@ -74,7 +74,10 @@ public enum Reducer {
         // MARK: Directions
         case .selectDirection(let delta):
             guard !model.directions.isEmpty else { return fail(&state, "this model has no directions") }
-            state.selectedDirection = min(max(state.selectedDirection + delta, 0), model.directions.count - 1)
+            // Up and down follow the panel's grouped order, not the index order.
+            let order = model.panelOrder
+            let at = order.firstIndex(of: state.selectedDirection) ?? 0
+            state.selectedDirection = order[min(max(at + delta, 0), order.count - 1)]
         case .selectDirectionNamed(let name):
             guard let i = model.directionIndex(name) else {
                 return fail(&state, "unknown direction '\(name)'; see the list in the directions panel (d)")
@@ -92,7 +95,7 @@ public enum Reducer {
             commit(&state) { $0.setOffset(d.name, amount: amount, layers: layers, tokens: tokens) }
         case .scaleStepSize(let factor):
             state.stepSize = clampStep(state.stepSize * factor)
-            state.message = StatusMessage("step \(SigmaFormat.plain(state.stepSize))σ")
+            state.message = StatusMessage("step \(SigmaFormat.plain(state.stepSize))\(stepUnit(state, model))")
         case .setStepSize(let size):
             guard size.isFinite, size > 0 else { return fail(&state, "step must be a positive number of σ") }
             state.stepSize = clampStep(size)
@@ -132,7 +135,7 @@ public enum Reducer {
             if kind == .randomWalk, model.directions.isEmpty { return fail(&state, "this model has no directions") }
             state.animation = Animation(kind: kind, base: state.recipe)
             state.message = StatusMessage(kind == .bounce
-                ? "animating along \(model.directions[state.selectedDirection].name) ±\(SigmaFormat.plain(state.bounceAmplitude))σ: any key stops"
+                ? "animating along \(model.directions[state.selectedDirection].name) ±\(SigmaFormat.plain(state.bounceAmplitude))\(stepUnit(state, model)): any key stops"
                 : "random walk: any key stops")
         case .setBounceAmplitude(let a):
             guard a.isFinite, a > 0, a <= Recipe.maxOffset else { return fail(&state, "amplitude must be in (0, \(Int(Recipe.maxOffset))] σ") }
@@ -380,6 +383,11 @@ public enum Reducer {
 
     static func clampStep(_ s: Float) -> Float {
         (min(max(s, stepRange.lowerBound), stepRange.upperBound) * 1000).rounded() / 1000
+    }
+
+    /// "σ" after an amount along the selected direction, or nothing when it counts its own steps.
+    static func stepUnit(_ state: ExplorerState, _ model: ModelInfo) -> String {
+        selectedDirection(state, model)?.stepsAreSigma == false ? " steps" : "σ"
     }
 
     static func selectedDirection(_ state: ExplorerState, _ model: ModelInfo) -> DirectionInfo? {
