@@ -1,12 +1,16 @@
 """Golden fixtures for the Swift engine's parity tests.
 
     python -m latentscope_train.fixtures [--shipped ../assets/models/utkface64] [--out ../Tests/EngineTests/Fixtures]
+    python -m latentscope_train.fixtures --classifier-only    # the classifier fixture alone, for the committed tiny model
 
 Writes:
   tiny-model/              a tiny random-weight model (config.json + generator.safetensors)
   tiny-golden.safetensors  its reference outputs: seeds' z, w, noise, images, every layer's attention,
                            a truncated image, a W+ style-mixed (per layer and per token) image without noise
   shipped-golden.safetensors  the same for the shipped model, with two layers' attention (when --shipped is given)
+  tiny-classifier/         a tiny random attribute classifier for the tiny model (attributes.json + .safetensors),
+                           its batch norms' statistics randomised so that folding them is exercised
+  tiny-classifier-reference.json  the unfolded classifier's outputs on a few deterministic 16x16 images
 
 Everything is a pure function of fixed seeds, so rerunning reproduces the files bit for bit.
 """
@@ -20,6 +24,8 @@ import numpy as np
 import torch
 from safetensors.torch import save_file
 
+from .attributes import AttributeNet
+from .classifier_export import export_classifier, named_outputs
 from .export import export_generator, load_exported
 from .model import TINY_CONFIG, Generator, GeneratorConfig
 from .rng import seed_noise, seed_z
@@ -35,6 +41,45 @@ def make_tiny_model(out_dir: str) -> Generator:
         G.w_avg.copy_(torch.randn_like(G.w_avg) * 0.5)
     export_generator(G, out_dir, "tiny", "float32")
     return load_exported(out_dir)
+
+
+def make_tiny_classifier(G: Generator, out_dir: str, reference_path: str) -> None:
+    """A width-4 AttributeNet for the tiny model's 16x16 images, exported, and the
+    outputs of the unfolded network (eval mode) on deterministic images: two
+    patterns and two of the tiny model's faces (constant noise). The weights are
+    scaled up (a fresh init shrinks activations layer by layer) so the outputs
+    are of order one and differ between images."""
+    torch.manual_seed(4321)
+    net = AttributeNet(4)
+    with torch.no_grad():
+        for m in net.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.normal_(0, 0.3)
+                m.running_var.uniform_(0.3, 1.5)
+                m.weight.uniform_(0.8, 2.0)
+                m.bias.normal_(0, 0.3)
+            if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)):
+                m.weight.mul_(2.0)
+    net.eval()
+    os.makedirs(out_dir, exist_ok=True)
+    r = G.cfg.resolution
+    export_classifier(net, out_dir, metrics={"images": 0}, input_size=r)
+    yy, xx = torch.meshgrid(torch.linspace(-1, 1, r), torch.linspace(-1, 1, r), indexing="ij")
+    pattern = torch.stack([torch.cos(3 * xx) * yy, torch.sin(2 * yy + xx), xx * yy])
+    noise = torch.randn(3, r, r, generator=torch.Generator().manual_seed(99)).clamp(-1.5, 1.5)
+    seeds = [0, 1]
+    with torch.no_grad():
+        z = torch.from_numpy(np.stack([seed_z(s, G.cfg.tokens, G.cfg.z_dim) for s in seeds]))
+        faces = G.synthesis(G.broadcast(G.map(z)), noise_mode="const")
+        images = torch.cat([pattern[None], noise[None], faces]).float()
+        raw = net(images)
+    names = ["pattern", "noise"] + [f"seed {s}" for s in seeds]
+    entries = [{"name": n, "pixels": [float(v) for v in images[i].flatten()]} for i, n in enumerate(names)]
+    for e, s in zip(entries[2:], seeds):
+        e.update({"seed": s, "noise": "const"})
+    out = {"resolution": r, "images": entries, "raw": raw.tolist(), **named_outputs(raw)}
+    with open(reference_path, "w") as f:
+        f.write(json.dumps(out) + "\n")
 
 
 def reference(G: Generator, seeds: list[int], attn_layers: list[int] | None) -> dict[str, torch.Tensor]:
@@ -74,11 +119,19 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", default=os.path.join(here, "..", "..", "Tests", "EngineTests", "Fixtures"))
     p.add_argument("--shipped", default=None, help="exported model folder to make shipped-golden from")
+    p.add_argument("--classifier-only", action="store_true",
+                   help="only the classifier fixture, for the tiny model already in OUT/tiny-model")
     args = p.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
     torch.set_num_threads(1)  # deterministic reductions
+    if args.classifier_only:
+        make_tiny_classifier(load_exported(os.path.join(args.out, "tiny-model")), os.path.join(args.out, "tiny-classifier"),
+                             os.path.join(args.out, "tiny-classifier-reference.json"))
+        print("classifier fixture written to", os.path.abspath(args.out))
+        return
     G = make_tiny_model(os.path.join(args.out, "tiny-model"))
     save_file(reference(G, [0, 1, 2], None), os.path.join(args.out, "tiny-golden.safetensors"))
+    make_tiny_classifier(G, os.path.join(args.out, "tiny-classifier"), os.path.join(args.out, "tiny-classifier-reference.json"))
     if args.shipped:
         S = load_exported(args.shipped)
         names = [s["name"] for s in S.cfg.layer_specs()]
