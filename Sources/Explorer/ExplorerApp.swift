@@ -115,8 +115,17 @@ public final class ExplorerApp {
         var renderer: Renderer
     }
 
+    /// The classifier's predictions last received, with the recipe they are for: a sheet frame of the
+    /// same face (which has none of its own) keeps showing them.
+    private var lastAttributes: (recipe: Recipe, values: [AttributeClassifier.Prediction])?
+
+    /// `classifier`: the model's attribute classifier, if it has one (its input must be the model's
+    /// resolution); the status line then shows its predictions for the face on screen.
     public init(screen: ScreenDriver, generator: Generator, directions: DirectionSet, display: DisplaySettings,
-                configuration: ExplorerConfiguration = ExplorerConfiguration(), state: ExplorerState? = nil) {
+                configuration: ExplorerConfiguration = ExplorerConfiguration(), state: ExplorerState? = nil,
+                classifier: AttributeClassifier? = nil) {
+        precondition(classifier.map { $0.input == generator.config.resolution } ?? true,
+                     "the attribute classifier reads \(classifier?.input ?? 0)-pixel images, the model makes \(generator.config.resolution)")
         let info = ModelInfo(config: generator.config, directions: directions)
         self.model = info
         self.screen = screen
@@ -128,7 +137,7 @@ public final class ExplorerApp {
         // Kitty images outlive what curses draws: quitting, Ctrl-Z and fatal signals delete them.
         if display.renderer == .kitty { screen.setGraphicsCleanup(ImagePresenter.kittyCleanup) }
         scheduler = RenderScheduler(weights: generator.weights, directory: generator.directory, directions: directions,
-                                    threads: generator.threads)
+                                    threads: generator.threads, classifier: classifier)
         exporter = Exporter(weights: generator.weights, directory: generator.directory, directions: directions,
                             folder: configuration.exportFolder)
     }
@@ -254,6 +263,7 @@ public final class ExplorerApp {
             return
         }
         frame = r
+        if let a = r.attributes { lastAttributes = (r.request.recipe, a) }
         dirty = true
         if let job = viewExportWaiting {
             viewExportWaiting = nil
@@ -475,9 +485,12 @@ public final class ExplorerApp {
             renderer += "→" + shown.rawValue
             reason = "terminal's sixel limit \(limit) px; " + reason
         }
+        // Predictions only for the face on screen: none while the frame shows another face.
+        let attributes = frame.flatMap { f in lastAttributes.flatMap { $0.recipe == f.request.recipe ? $0.values : nil } }
         return PaintContext(renderer: renderer, rendererReason: reason, frameMilliseconds: ms,
                             fps: fps(), busy: lastBusy, export: lastExport, queuedExports: exporter.pendingCount,
-                            attention: frame?.attention, colormapBar: legendCache?.bar, tokenSwatches: legendCache?.swatches ?? [])
+                            attention: frame?.attention, colormapBar: legendCache?.bar, tokenSwatches: legendCache?.swatches ?? [],
+                            attributes: attributes)
     }
 
     private func recordPresentation() {

@@ -79,7 +79,8 @@ public enum ExplorerLauncher {
 
     /// Runs the explorer on the terminal from `state` (see `initialState`). Returns lines to
     /// print once the terminal is back.
-    public static func run(generator: Generator, directions: DirectionSet, options: ExplorerOptions, state: ExplorerState) throws -> [String] {
+    public static func run(generator: Generator, directions: DirectionSet, classifier: AttributeClassifier? = nil,
+                           options: ExplorerOptions, state: ExplorerState) throws -> [String] {
         guard isatty(0) == 1, isatty(1) == 1 else { throw LaunchError.notATerminal }
         try checkExportFolder(options.exportFolder)
         let model = ModelInfo(config: generator.config, directions: directions)
@@ -98,7 +99,8 @@ public enum ExplorerLauncher {
         let screen = Screen()
         try screen.start()
         let app = ExplorerApp(screen: screen, generator: generator, directions: directions, display: display,
-                              configuration: ExplorerConfiguration(exportFolder: options.exportFolder), state: state)
+                              configuration: ExplorerConfiguration(exportFolder: options.exportFolder), state: state,
+                              classifier: classifier)
         app.run()
         screen.stop()
 

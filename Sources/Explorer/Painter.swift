@@ -64,10 +64,13 @@ public struct PaintContext: Sendable {
     /// Legend swatches, already encoded for the terminal: the colormap bar and one swatch per token.
     public var colormapBar: [String]?
     public var tokenSwatches: [[String]]
+    /// The attribute classifier's predictions for the face on screen (nil: no classifier, or none yet).
+    public var attributes: [AttributeClassifier.Prediction]?
 
     public init(renderer: String, rendererReason: String, frameMilliseconds: Double? = nil, fps: Double? = nil, busy: Bool = false,
                 export: Exporter.Progress? = nil, queuedExports: Int = 0, attention: AttentionMap? = nil,
-                colormapBar: [String]? = nil, tokenSwatches: [[String]] = []) {
+                colormapBar: [String]? = nil, tokenSwatches: [[String]] = [], attributes: [AttributeClassifier.Prediction]? = nil) {
+        self.attributes = attributes
         self.renderer = renderer
         self.rendererReason = rendererReason
         self.frameMilliseconds = frameMilliseconds
@@ -119,6 +122,8 @@ public enum Painter {
         var parts = ["latentscope", model.name, "seed \(r.seed)", "ψ \(SigmaFormat.plain(r.psi))"]
         if let cut = r.truncationCutoff { parts[parts.count - 1] += " (layers <\(cut))" }
         parts.append("noise \(r.noise.rawValue)" + (r.noise == .seeded && r.noiseSeed != nil ? " \(r.noiseSeed!)" : ""))
+        // What the model's classifier sees in this face: "age 34 · P(female) 0.82".
+        if let a = x.attributes, !a.isEmpty { parts.append(a.map(\.shortText).joined(separator: " · ")) }
         var timing = x.frameMilliseconds.map { "\(Int($0.rounded())) ms/frame" } ?? "– ms/frame"
         timing += x.fps.map { " \(Int($0.rounded())) fps" } ?? ""
         if x.busy { timing += " ⟳" }

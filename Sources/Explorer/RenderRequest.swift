@@ -54,9 +54,14 @@ public struct FrameResult: Sendable {
     public let renderMilliseconds: Double
     /// Why the render failed (e.g. a direction the model does not have), if it did.
     public let error: String?
+    /// The attribute classifier's predictions for the face (face frames of a model that has one).
+    public let attributes: [AttributeClassifier.Prediction]?
+    /// Time the classifier took on this frame, in milliseconds (not part of `renderMilliseconds`).
+    public let classifierMilliseconds: Double?
 
     public init(id: Int, request: RenderRequest, face: RGBImage?, attention: AttentionMap?, sheet: RGBImage?,
-                renderMilliseconds: Double, error: String?) {
+                renderMilliseconds: Double, error: String?, attributes: [AttributeClassifier.Prediction]? = nil,
+                classifierMilliseconds: Double? = nil) {
         self.id = id
         self.request = request
         self.face = face
@@ -64,5 +69,7 @@ public struct FrameResult: Sendable {
         self.sheet = sheet
         self.renderMilliseconds = renderMilliseconds
         self.error = error
+        self.attributes = attributes
+        self.classifierMilliseconds = classifierMilliseconds
     }
 }

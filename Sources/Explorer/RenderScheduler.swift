@@ -2,7 +2,9 @@
 // never waits: only the newest pending request is kept (a burst of key presses
 // renders the last state, not every one in between), and the UI keeps showing
 // the last frame until a newer one is ready. A Generator is not thread-safe, so
-// this thread owns its own instance, sharing the loaded weights.
+// this thread owns its own instance, sharing the loaded weights. When the model
+// has an attribute classifier, this thread also runs it on each face it makes,
+// so the status line's predictions cost the UI nothing.
 
 import Engine
 import Foundation
@@ -26,14 +28,17 @@ public final class RenderScheduler: @unchecked Sendable {
     /// Engine workers for each frame.
     private let threads: Int
     private let directions: DirectionSet
+    private let classifier: AttributeClassifier?
     private var generator: Generator?
 
     /// Starts the worker thread. `weights` are shared with the caller's generator, not copied from disk.
-    public init(weights: GeneratorWeights, directory: String, directions: DirectionSet, threads: Int = 1) {
+    public init(weights: GeneratorWeights, directory: String, directions: DirectionSet, threads: Int = 1,
+                classifier: AttributeClassifier? = nil) {
         self.threads = max(1, threads)
         self.weights = weights
         self.directory = directory
         self.directions = directions
+        self.classifier = classifier
         let thread = Thread { [self] in self.work() }
         thread.name = "latentscope-render"
         thread.stackSize = 8 << 20
@@ -138,8 +143,12 @@ public final class RenderScheduler: @unchecked Sendable {
             case .face(let layer):
                 let out = try G.render([request.recipe], directions: directions, attentionLayers: layer.map { [$0] } ?? [])
                 let face = RGBImage(planarRGB: out.images[0], width: out.resolution, height: out.resolution)
+                let renderMS = ms()
+                // The classifier reads the generator's float image, before it is quantised.
+                let attributes = classifier.map { $0.predict(out.images[0]) }
                 return FrameResult(id: id, request: request, face: face, attention: out.attention[0].first, sheet: nil,
-                                   renderMilliseconds: ms(), error: nil)
+                                   renderMilliseconds: renderMS, error: nil, attributes: attributes,
+                                   classifierMilliseconds: classifier == nil ? nil : ms() - renderMS)
             case .sheet(let layer, let cell):
                 let sheet = try AttentionSheet.make(G, recipe: request.recipe, directions: directions, layer: layer, head: .all, size: cell)
                 return FrameResult(id: id, request: request, face: nil, attention: nil, sheet: sheet, renderMilliseconds: ms(), error: nil)

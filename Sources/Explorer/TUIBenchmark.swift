@@ -27,6 +27,10 @@ public struct TUIBenchmarkResult: Sendable {
     public var encodeMedian: Double
     /// Median bytes sent to the terminal per frame.
     public var bytesMedian: Double
+    /// Median time of the attribute classifier on a frame (nil when the model has none), and its
+    /// share of the generator's time: what the live predictions in the status line cost.
+    public var classifierMedian: Double?
+    public var classifierRatio: Double? { classifierMedian.map { renderMedian > 0 ? $0 / renderMedian : 0 } }
 
     public var all: [Double] { rows.flatMap(\.samples) }
     public var median: Double { TUIBenchmark.percentile(all, 0.5) }
@@ -44,11 +48,12 @@ public enum TUIBenchmark {
 
     /// Presses each key `count` times (after two warm-up presses), waiting for each frame,
     /// and returns the latencies from the key's arrival to the screen refresh that shows it.
-    public static func run(generator G: Generator, directions: DirectionSet, renderer: Renderer = .blocks,
-                           size: TerminalSize = TerminalSize(rows: 40, cols: 120), count: Int = 15) throws -> TUIBenchmarkResult {
+    public static func run(generator G: Generator, directions: DirectionSet, classifier: AttributeClassifier? = nil,
+                           renderer: Renderer = .blocks, size: TerminalSize = TerminalSize(rows: 40, cols: 120),
+                           count: Int = 15) throws -> TUIBenchmarkResult {
         let screen = RecordingScreen(size: size)
         let display = DisplaySettings(renderer: renderer, reason: "benchmark", colorLevel: .truecolor, cellSize: .defaultCell)
-        let app = ExplorerApp(screen: screen, generator: G, directions: directions, display: display)
+        let app = ExplorerApp(screen: screen, generator: G, directions: directions, display: display, classifier: classifier)
         defer { app.shutdown() }
         guard app.waitForFrame(timeout: 60) else { throw BenchmarkError("the first frame did not arrive within 60 s") }
         // The mixing key needs a pinned seed to cycle through.
@@ -59,6 +64,7 @@ public enum TUIBenchmark {
 
         var rows: [TUIBenchmarkResult.Row] = []
         var renderTimes: [Double] = [], composeTimes: [Double] = [], encodeTimes: [Double] = [], bytes: [Double] = []
+        var classifierTimes: [Double] = []
         for press in presses {
             app.dispatch(.showPanel(press.panel))
             var samples: [Double] = []
@@ -70,6 +76,7 @@ public enum TUIBenchmark {
                 if i >= 2 {
                     samples.append(ms)
                     if let r = app.frame?.renderMilliseconds { renderTimes.append(r) }
+                    if let c = app.frame?.classifierMilliseconds { classifierTimes.append(c) }
                     composeTimes.append(app.lastComposeMilliseconds)
                     encodeTimes.append(app.lastEncodeMilliseconds)
                     bytes.append(Double(app.lastPayload?.byteCount ?? 0))
@@ -79,7 +86,8 @@ public enum TUIBenchmark {
         }
         return TUIBenchmarkResult(rows: rows, renderer: renderer, size: size, resolution: G.config.resolution,
                                   renderMedian: percentile(renderTimes, 0.5), composeMedian: percentile(composeTimes, 0.5),
-                                  encodeMedian: percentile(encodeTimes, 0.5), bytesMedian: percentile(bytes, 0.5))
+                                  encodeMedian: percentile(encodeTimes, 0.5), bytesMedian: percentile(bytes, 0.5),
+                                  classifierMedian: classifier == nil ? nil : percentile(classifierTimes, 0.5))
     }
 
     /// The `q`-quantile by linear interpolation between order statistics.

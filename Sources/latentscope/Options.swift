@@ -44,6 +44,12 @@ struct ModelOptions: ParsableArguments {
 
     /// The model's directions: the ones it ships, else random ones with measured σ.
     func directions(for G: Generator) throws -> DirectionSet { try DirectionStore.load(for: G) }
+
+    /// The model's attribute classifier (attributes.json + attributes.safetensors), nil when it has none;
+    /// a broken one is an error naming the file.
+    func classifier(for G: Generator) throws -> AttributeClassifier? {
+        try AttributeClassifier.load(modelDirectory: G.directory, resolution: G.config.resolution)
+    }
 }
 
 struct LatentOptions: ParsableArguments {

@@ -23,6 +23,42 @@ import Testing
         #expect(dir.sorted() == ["a.png", "b.png", "c.png"], "no temp files left behind")
     }
 
+    @Test func generatePrintsTheClassifiersPredictions() throws {
+        // The tiny model with the fixture classifier beside it.
+        let d = CLI.tempDir()
+        let model = d + "/tiny"
+        try FileManager.default.copyItem(atPath: CLI.tinyModel, toPath: model)
+        let fixtures = CLI.repoRoot + "/Tests/EngineTests/Fixtures"
+        for f in ["attributes.json", "attributes.safetensors"] {
+            try FileManager.default.copyItem(atPath: fixtures + "/tiny-classifier/" + f, toPath: model + "/" + f)
+        }
+        let r = try CLI.run(["generate", "--seed", "1", "--noise", "const", "--size", "16", "--attributes", "-o", d + "/a.png", "--model", model])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.out.split(separator: "\n")
+        #expect(lines.count == 1, "one JSON line per image: \(r.out)")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        #expect(obj["file"] as? String == d + "/a.png" && obj["seed"] as? Int == 1)
+        let values = try #require(obj["attributes"] as? [String: Double])
+        #expect(Set(values.keys) == ["age", "female"])
+        // The same face PyTorch scored for the fixture (seed 1, constant noise).
+        let ref = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fixtures + "/tiny-classifier-reference.json"))) as? [String: Any])
+        let i = try #require((ref["images"] as? [[String: Any]])?.firstIndex { $0["name"] as? String == "seed 1" })
+        #expect(abs(values["age"]! - (ref["age"] as! [Double])[i]) < 2e-3)
+        #expect(abs(values["female"]! - (ref["female"] as! [Double])[i]) < 2e-4)
+        #expect(r.stderr.contains("wrote \(d)/a.png (16x16)"))
+
+        // Without a file for the image, or without a classifier, it says why.
+        let piped = try CLI.run(["generate", "--seed", "1", "--attributes", "-o", "-", "--model", model])
+        #expect(piped.status != 0 && piped.stderr.contains("--attributes prints JSON on standard output; write the image to a file with -o FILE"))
+        let none = try CLI.run(["generate", "--seed", "1", "--attributes", "-o", d + "/b.png"] + m)
+        #expect(none.status != 0 && none.stderr.contains("has no attribute classifier (attributes.json)"))
+        #expect(!FileManager.default.fileExists(atPath: d + "/b.png"), "nothing is rendered before the error")
+        // A broken one is an error for the commands that read it.
+        try Data("{".utf8).write(to: URL(fileURLWithPath: model + "/attributes.json"))
+        let broken = try CLI.run(["generate", "--seed", "1", "--attributes", "-o", d + "/c.png", "--model", model])
+        #expect(broken.status != 0 && broken.stderr.contains("attributes.json: not a valid classifier description"))
+    }
+
     @Test func stdoutOutputIsAPNG() throws {
         let r = try CLI.run(["generate", "--seed", "1", "--size", "16", "-o", "-"] + m)
         #expect(r.status == 0)

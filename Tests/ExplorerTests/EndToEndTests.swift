@@ -292,6 +292,7 @@ final class TmuxSession {
             #expect((res["median_ms"] as? Double ?? 0) > 0)
             #expect((res["p90_ms"] as? Double ?? 0) >= (res["median_ms"] as? Double ?? 0))
             #expect(res["presses"] as? Int == 12)
+            #expect(res["classifier_median_ms"] == nil, "the tiny model has no classifier, so no cost for one")
         }
     }
 }

@@ -12,18 +12,26 @@ import Terminal
 func runTUIBench(model: ModelOptions, runs: Int, json: Bool) throws {
     let G = try model.load()
     let directions = try model.directions(for: G)
+    let classifier = try model.classifier(for: G)
     let size = TerminalSize(rows: 40, cols: 120)
     var results: [TUIBenchmarkResult] = []
     for renderer in [Renderer.blocks, .kitty, .iterm2, .sixel] {
-        results.append(try TUIBenchmark.run(generator: G, directions: directions, renderer: renderer, size: size, count: runs))
+        results.append(try TUIBenchmark.run(generator: G, directions: directions, classifier: classifier, renderer: renderer, size: size, count: runs))
     }
     if json {
         let out: [[String: Any]] = results.map { r in
-            ["renderer": r.renderer.rawValue, "terminal": "\(r.size)", "resolution": r.resolution, "threads": G.threads,
-             "presses": r.all.count, "median_ms": r.median, "p90_ms": r.p90, "render_median_ms": r.renderMedian,
-             "compose_median_ms": r.composeMedian, "encode_median_ms": r.encodeMedian, "bytes_per_frame": r.bytesMedian,
-             "keys": r.rows.map { ["key": $0.label, "median_ms": TUIBenchmark.percentile($0.samples, 0.5),
-                                    "p90_ms": TUIBenchmark.percentile($0.samples, 0.9)] }]
+            var entry: [String: Any] = [
+                "renderer": r.renderer.rawValue, "terminal": "\(r.size)", "resolution": r.resolution, "threads": G.threads,
+                "presses": r.all.count, "median_ms": r.median, "p90_ms": r.p90, "render_median_ms": r.renderMedian,
+                "compose_median_ms": r.composeMedian, "encode_median_ms": r.encodeMedian, "bytes_per_frame": r.bytesMedian,
+                "keys": r.rows.map { ["key": $0.label, "median_ms": TUIBenchmark.percentile($0.samples, 0.5),
+                                      "p90_ms": TUIBenchmark.percentile($0.samples, 0.9)] }]
+            // Only with a classifier: a model without one has no such cost, not a zero one.
+            if let c = r.classifierMedian, let ratio = r.classifierRatio {
+                entry["classifier_median_ms"] = c
+                entry["classifier_to_generator"] = ratio
+            }
+            return entry
         }
         let data = try JSONSerialization.data(withJSONObject: ["model": G.config.name, "results": out], options: [.prettyPrinted, .sortedKeys])
         print(String(decoding: data, as: UTF8.self))
@@ -37,6 +45,9 @@ func runTUIBench(model: ModelOptions, runs: Int, json: Bool) throws {
         print("renderer \(r.renderer.rawValue): median \(String(format: "%.1f", r.median)) ms, p90 \(String(format: "%.1f", r.p90)) ms")
         print(String(format: "  of which (medians): generator %.1f ms, compose %.1f ms, encode %.1f ms; %.0f KB per frame",
                      r.renderMedian, r.composeMedian, r.encodeMedian, r.bytesMedian / 1024))
+        if let c = r.classifierMedian, let ratio = r.classifierRatio {
+            print(String(format: "  attribute classifier (status line): median %.2f ms per frame, %.2fx the generator's time", c, ratio))
+        }
         for row in r.rows {
             print("  " + row.label.padded(24) + String(format: "median %7.1f ms   p90 %7.1f ms",
                                                          TUIBenchmark.percentile(row.samples, 0.5), TUIBenchmark.percentile(row.samples, 0.9)))

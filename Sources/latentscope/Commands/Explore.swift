@@ -56,6 +56,7 @@ struct Explore: ParsableCommand {
         // The model first: a missing or broken model is the error to fix whatever else is wrong.
         let G = try model.load()
         let directions = try model.directions(for: G)
+        let classifier = try model.classifier(for: G)
         // A corrupt session file is reported here, before the screen is taken.
         let (state, _) = try ExplorerLauncher.initialState(model: ModelInfo(config: G.config, directions: directions), options: options,
                                                            rngSeed: ExplorerLauncher.runSeed())
@@ -63,7 +64,7 @@ struct Explore: ParsableCommand {
             printError("latentscope: \(LaunchError.notATerminal)")
             throw ExitCode(2)
         }
-        for line in try ExplorerLauncher.run(generator: G, directions: directions, options: options, state: state) {
+        for line in try ExplorerLauncher.run(generator: G, directions: directions, classifier: classifier, options: options, state: state) {
             print("latentscope: \(TerminalText.escaped(line))")
         }
     }
