@@ -6,7 +6,7 @@
 //   Action.swift             actions (what the user asked for) and effects (what the app must do)
 //   Reducer.swift            reduce(state, action) -> effects: the pure state machine
 //   Mixing.swift             style-mixing edits on a recipe (slots, layer and token sources)
-//   DirectionEdits.swift     direction offsets on a recipe, in σ units
+//   DirectionEdits.swift     direction offsets on a recipe, in steps (σ unless a direction sets its own)
 //   Animation.swift          continuous walks (back-and-forth, random walk)
 //   History.swift            the undo/redo stack of recipes
 //   KeyMap.swift             Key -> Action, per panel
