@@ -7,17 +7,20 @@
 #
 #   MODEL_DIR  an exported model (config.json + generator.safetensors); its
 #              directions/ folder is rewritten: pca0-31, sefa0-15 and per layer
-#              set (sefa-coarse*, sefa-middle*, sefa-fine*), age, gender, age|gender
+#              set (sefa-coarse*, sefa-middle*, sefa-fine*), age, gender, yaw,
+#              smile (when landmarks.py's networks are installed), age|gender,
+#              gender|age; the attribute classifier is exported beside it
 #   DATA_DIR   the utkface64 folder (zip shards + labels.csv) the attribute
-#              classifier learns from; the classifier is cached under
-#              ~/.cache/latentscope and reused while data and settings match
+#              classifiers learn from; they, and the labels of generated
+#              faces, are cached under ~/.cache/latentscope and reused while
+#              data, model and settings match
 #
 # Environment: FIGURES (default docs/figures) for the PNGs and the report JSON
 # (docs/directions.md is rewritten only when it is docs/figures), PYTHON
 # (default .venv/bin/python, else python3), SAMPLES (generated faces labelled
-# for the attribute boundaries, default 6000), SEED (the face of the sweep
-# sheets, default 7). Takes about 4 minutes on two CPU cores, 4 more the first
-# time, to train the classifier.
+# for the named directions, default 3000), SEED (the face of the sweep
+# sheets, default 7). Takes about 40 minutes on two CPU cores, 30 more the
+# first time, to train the two classifiers.
 set -euo pipefail
 if [ $# -ne 2 ]; then
     sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2
@@ -33,7 +36,7 @@ FIGURES=$(cd "$FIGURES" && pwd)
 if [ -z "${PYTHON:-}" ]; then
     if [ -x .venv/bin/python ]; then PYTHON=$ROOT/.venv/bin/python; else PYTHON=python3; fi
 fi
-SAMPLES=${SAMPLES:-6000}
+SAMPLES=${SAMPLES:-3000}
 SEED=${SEED:-7}
 
 echo "== build" >&2
@@ -49,15 +52,14 @@ nice "$BIN" directions pca --model "$MODEL" -k 32 --samples 100000
 echo "== SeFa" >&2
 nice "$BIN" directions sefa --model "$MODEL" "${SETS[@]}" -k 16 --sigma-seeds 2000
 
-echo "== attribute directions (InterFaceGAN)" >&2
+echo "== named directions (age, gender, yaw, smile)" >&2
 (cd training && nice -n 19 "$PYTHON" -m latentscope_train.attributes --model "$MODEL" --data "$DATA" \
-    --samples "$SAMPLES" --compare-fits 40 --stats "$FIGURES/attribute-stats.json")
+    --samples "$SAMPLES" --threads "$(nproc)" --stats "$FIGURES/attribute-stats.json")
 
 echo "== evidence and figures" >&2
 (cd training && nice -n 19 "$PYTHON" -m latentscope_train.direction_report --model "$MODEL" --data "$DATA" \
-    --figures "$FIGURES" --json "$FIGURES/directions-report.json")
+    --threads "$(nproc)" --sheet-seed "$SEED" --figures "$FIGURES" --json "$FIGURES/directions-report.json")
 nice "$BIN" directions sheet --model "$MODEL" --seed "$SEED" --method pca --count 8 --steps 7 --size 64 -q -o "$FIGURES/pca-sweep.png"
-nice "$BIN" directions sheet --model "$MODEL" --seed "$SEED" --names 'age,gender,age|gender' --steps 7 --size 64 -q -o "$FIGURES/attribute-sweep.png"
 nice "$BIN" directions sheet --model "$MODEL" --seed "$SEED" --method sefa --names sefa0,sefa1,sefa-coarse0,sefa-coarse1,sefa-middle0,sefa-fine0 \
     --steps 7 --size 64 -q -o "$FIGURES/sefa-sweep.png" 2>/dev/null \
     || nice "$BIN" directions sheet --model "$MODEL" --seed "$SEED" --method sefa --count 6 --steps 7 --size 64 -q -o "$FIGURES/sefa-sweep.png"

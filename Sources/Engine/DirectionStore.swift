@@ -23,6 +23,8 @@ public struct DirectionIndex: Codable, Equatable {
         public var sigma: Float
         public var explained: Float?
         public var layers: [Int]?     // [first, last]
+        /// The style tokens an edit moves by default; absent = all.
+        public var tokens: [Int]?
         /// The length in w of one step; absent = sigma.
         public var step: Float?
         public var unit: Unit?
@@ -200,7 +202,7 @@ public enum DirectionStore {
                 throw ModelError.badTensor(vecPath, "vectors", "row \(i) ('\(e.name)') has norm \(norm), expected a unit vector" + hint)
             }
             return Direction(name: e.name, vector: vec, sigma: e.sigma, method: e.method,
-                             explained: e.explained, layers: e.layers.map { $0[0]...$0[1] },
+                             explained: e.explained, layers: e.layers.map { $0[0]...$0[1] }, tokens: e.tokens,
                              step: e.step, unit: e.unit.map { DirectionUnit(label: $0.label, perStep: $0.per_step) })
         })
     }
@@ -243,6 +245,9 @@ public enum DirectionStore {
             guard e.method.count <= 64 else { throw bad("\(field).method", "at most 64 characters", "\(e.method.count) characters") }
             guard e.sigma.isFinite, e.sigma >= 0 else { throw bad("\(field).sigma", "a finite value >= 0", "\(what): sigma is \(e.sigma)") }
             if let x = e.explained, !x.isFinite { throw bad("\(field).explained", "a finite number", "\(what): explained is \(x)") }
+            if let t = e.tokens, let p = Direction.tokensProblem(t) {
+                throw bad("\(field).tokens", "distinct token indices >= 0", "\(what): \(p)")
+            }
             if let st = e.step, !(st.isFinite && st > 0) {
                 throw bad("\(field).step", "a finite number > 0 (the length in w of one step)", "\(what): step is \(st)")
             }
@@ -273,6 +278,9 @@ public enum DirectionStore {
             guard d.vector.count == wDim else {
                 throw ModelError.badConfig(folder, "direction '\(d.name)' has \(d.vector.count) values, expected wDim = \(wDim)")
             }
+            if let t = d.tokens, let p = Direction.tokensProblem(t) {
+                throw ModelError.badConfig(folder, "direction '\(d.name)': \(p)")
+            }
             if let st = d.step, !(st.isFinite && st > 0) {
                 throw ModelError.badConfig(folder, "direction '\(d.name)' has step \(st); a step is a finite length > 0")
             }
@@ -297,7 +305,7 @@ public enum DirectionStore {
         try check(set.directions, folder: folder, wDim: wDim)
         let index = DirectionIndex(directions: set.directions.map {
             .init(name: $0.name, method: $0.method, sigma: $0.sigma, explained: $0.explained, layers: $0.layers.map { [$0.lowerBound, $0.upperBound] },
-                  step: $0.step, unit: $0.unit.map { .init(label: $0.label, per_step: $0.perStep) })
+                  tokens: $0.tokens, step: $0.step, unit: $0.unit.map { .init(label: $0.label, per_step: $0.perStep) })
         })
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

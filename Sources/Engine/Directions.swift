@@ -20,25 +20,37 @@ public struct Direction: Sendable, Equatable, Codable {
     public var explained: Float?
     /// Layers the edit is meant for (nil = all).
     public var layers: ClosedRange<Int>?
+    /// Style tokens the edit is meant for (nil = all): a named attribute can live in one token.
+    public var tokens: [Int]?
     /// The length in w of one step of an edit, when the direction sets its own (nil = σ).
     public var step: Float?
     /// What one step does to the attribute, as measured (e.g. +6.4 years), when known.
     public var unit: DirectionUnit?
 
     public init(name: String, vector: [Float], sigma: Float, method: String, explained: Float? = nil, layers: ClosedRange<Int>? = nil,
-                step: Float? = nil, unit: DirectionUnit? = nil) {
+                tokens: [Int]? = nil, step: Float? = nil, unit: DirectionUnit? = nil) {
         self.name = name
         self.vector = vector
         self.sigma = sigma
         self.method = method
         self.explained = explained
         self.layers = layers
+        self.tokens = tokens
         self.step = step
         self.unit = unit
     }
 
     /// How far one step of an edit moves w along `vector`: the direction's own step, else σ.
     public var stepLength: Float { step ?? sigma }
+
+    /// Nil when `tokens` is a usable default token list (1-256 distinct indices >= 0), else why not.
+    /// Indices past the model's token count are refused where an edit is built (Recipe).
+    public static func tokensProblem(_ tokens: [Int]) -> String? {
+        if tokens.isEmpty || tokens.count > 256 { return "tokens lists 1 to 256 token indices, not \(tokens.count)" }
+        if let t = tokens.first(where: { $0 < 0 }) { return "token \(t) is negative" }
+        if Set(tokens).count != tokens.count { return "tokens \(tokens.prefix(8)) repeat an index" }
+        return nil
+    }
 }
 
 /// The measured effect of one step along a direction on the attribute it edits:

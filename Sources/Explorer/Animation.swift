@@ -27,7 +27,7 @@ enum AnimationStep {
             animation.phase += animation.heading * speed
             if animation.phase >= amplitude { animation.phase = amplitude; animation.heading = -1 }
             if animation.phase <= -amplitude { animation.phase = -amplitude; animation.heading = 1 }
-            let layers = state.stepLayers(model), tokens = state.editTokens
+            let layers = state.stepLayers(model), tokens = state.stepTokens(model)
             r.addOffset(d.name, delta: animation.phase, layers: layers, tokens: tokens)
         case .randomWalk:
             let n = min(walkedDirections, model.directions.count)
@@ -37,7 +37,7 @@ enum AnimationStep {
                 let x = animation.walk[i] * walkDecay + rng.normal() * speed
                 animation.walk[i] = min(max(x, -walkLimit), walkLimit)
                 let d = model.directions[i]
-                r.addOffset(d.name, delta: animation.walk[i], layers: d.layers, tokens: nil)
+                r.addOffset(d.name, delta: animation.walk[i], layers: d.layers, tokens: d.tokens)
             }
         }
         return r

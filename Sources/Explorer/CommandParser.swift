@@ -247,7 +247,8 @@ public enum CommandParser {
                 name = model.directions[state.selectedDirection].name
             }
             let layers = try o.take("layers").map { try layerRange($0, model) } ?? state.stepLayers(model)
-            let tokens = try o.take("tokens").map { $0 == "all" ? nil : try IndexRange.parseList($0, limit: model.tokens, what: "token") } ?? state.editTokens
+            let tokens = try o.take("tokens").map { $0 == "all" ? nil : try IndexRange.parseList($0, limit: model.tokens, what: "token") }
+                ?? state.editTokens ?? model.directionIndex(name).flatMap { model.directions[$0].tokens }
             job = .walk(base: r, direction: name, from: a, to: b, steps: steps, layers: layers, tokens: tokens, size: size, path: file)
         case "mix":
             guard o.positional.count <= 2 else { throw ParseError("export mix: give ROWS and COLS seed lists, e.g. 1,2 3-6") }

@@ -214,6 +214,13 @@ public struct ExplorerState: Sendable, Equatable {
         return model.directions[selectedDirection].layers
     }
 
+    /// The tokens a step moves: the ones chosen with `t`, else the selected direction's own (nil = all).
+    public func stepTokens(_ model: ModelInfo) -> [Int]? {
+        if let editTokens { return editTokens }
+        guard model.directions.indices.contains(selectedDirection) else { return nil }
+        return model.directions[selectedDirection].tokens.map { $0.filter { $0 < model.tokens } }
+    }
+
     /// The rows selected in the mix panel (never crossing from layer rows into token rows).
     public func mixSelection(_ model: ModelInfo) -> ClosedRange<Int> {
         let L = model.numLayers

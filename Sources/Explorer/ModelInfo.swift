@@ -15,18 +15,21 @@ public struct DirectionInfo: Sendable, Equatable {
     public var explained: Float?
     /// The layers the direction is meant for (nil = all).
     public var layers: ClosedRange<Int>?
+    /// The style tokens the direction is meant for (nil = all).
+    public var tokens: [Int]?
     /// The direction's own step length in w, when it sets one (nil = σ).
     public var step: Float?
     /// The measured change of the attribute per step, when known.
     public var unit: DirectionUnit?
 
     public init(name: String, sigma: Float, method: String, explained: Float? = nil, layers: ClosedRange<Int>? = nil,
-                step: Float? = nil, unit: DirectionUnit? = nil) {
+                tokens: [Int]? = nil, step: Float? = nil, unit: DirectionUnit? = nil) {
         self.name = name
         self.sigma = sigma
         self.method = method
         self.explained = explained
         self.layers = layers
+        self.tokens = tokens
         self.step = step
         self.unit = unit
     }
@@ -109,7 +112,7 @@ public struct ModelInfo: Sendable, Equatable {
                   layerResolutions: config.layers.map(\.res), tokens: config.tokens, heads: config.heads,
                   directions: directions.directions.map {
                       DirectionInfo(name: $0.name, sigma: $0.sigma, method: $0.method, explained: $0.explained, layers: $0.layers,
-                                    step: $0.step, unit: $0.unit)
+                                    tokens: $0.tokens, step: $0.step, unit: $0.unit)
                   })
     }
 

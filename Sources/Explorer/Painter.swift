@@ -254,7 +254,7 @@ public enum Painter {
         if let e = d.explained { detail += ", \(SigmaFormat.plain(e * 100))% var" }
         if let l = d.layers { detail += ", L\(l.lowerBound)-\(l.upperBound)" }
         c.put("step \(SigmaFormat.plain(s.stepSize))\(d.stepsAreSigma ? "σ" : "") on " + Reducer.editLayersLabel(s, model), row: r.row, col: r.col, width: w)
-        c.put("  tokens " + (s.editTokens.map { $0.map(String.init).joined(separator: ",") } ?? "all") + " · " + detail,
+        c.put("  tokens " + (s.stepTokens(model).map { $0.map(String.init).joined(separator: ",") } ?? "all") + " · " + detail,
               row: r.row + 1, col: r.col, width: w, style: .dim)
         let active = s.recipe.offsets
         let activeRows = active.isEmpty ? 0 : min(active.count + 1, max(0, (r.rows - 3) / 3))

@@ -86,12 +86,12 @@ public enum Reducer {
             state.panel = .directions
         case .step(let steps):
             guard let d = selectedDirection(state, model) else { return fail(&state, "this model has no directions") }
-            let layers = state.stepLayers(model), tokens = state.editTokens, delta = steps * state.stepSize
+            let layers = state.stepLayers(model), tokens = state.stepTokens(model), delta = steps * state.stepSize
             commit(&state) { $0.addOffset(d.name, delta: delta, layers: layers, tokens: tokens) }
         case .setOffset(let amount):
             guard let d = selectedDirection(state, model) else { return fail(&state, "this model has no directions") }
             guard amount.isFinite else { return fail(&state, "offset must be a number of σ") }
-            let layers = state.stepLayers(model), tokens = state.editTokens
+            let layers = state.stepLayers(model), tokens = state.stepTokens(model)
             commit(&state) { $0.setOffset(d.name, amount: amount, layers: layers, tokens: tokens) }
         case .scaleStepSize(let factor):
             state.stepSize = clampStep(state.stepSize * factor)

@@ -57,7 +57,7 @@ import Testing
         let list = try s.run(["directions", "list"])
         #expect(list.status == 0, "\(list.stderr)")
         let lines = list.out.split(separator: "\n")
-        #expect(lines.first == "index  name                method     sigma   explained  layers   step  per step")
+        #expect(lines.first == "index  name                method     sigma   explained  layers  tokens    step  per step")
         #expect(lines.count == 9)
         #expect(lines[5].hasPrefix("    4  sefa-coarse0        sefa  ") && lines[5].hasSuffix("0-4         -"))
         #expect(lines[8].hasPrefix("    7  older               user  "))
@@ -126,9 +126,9 @@ import Testing
         #expect(list.status == 0, "\(list.stderr)")
         let lines = list.out.split(separator: "\n").map(String.init)
         let stepped = try #require(lines.first { $0.contains(" stepped ") })
-        #expect(stepped.hasSuffix(String(format: "all   %7.3f  +6.4 years", 2 * sigma)), "\(stepped)")
+        #expect(stepped.hasSuffix(String(format: "all     all   %7.3f  +6.4 years", 2 * sigma)), "\(stepped)")
         let plain = try #require(lines.first { $0.contains(" plain ") })
-        #expect(plain.hasSuffix("all         -"), "\(plain)")
+        #expect(plain.hasSuffix("all     all         -"), "\(plain)")
 
         // A step of "stepped" is its own 2σ, not its σ: the face one step of "wide" makes (the
         // walk's labels, +1.00, are the same too), not the one of "plain".
@@ -141,6 +141,36 @@ import Testing
         let one = try walk("stepped", "1:1")
         #expect(one == (try walk("wide", "1:1")))
         #expect(one != (try walk("plain", "1:1")))
+    }
+
+    @Test func aDirectionsOwnTokensAreItsDefault() throws {
+        let s = try Sandbox()
+        defer { try? FileManager.default.removeItem(atPath: s.root) }
+        #expect(try s.run(["directions", "save", "one", "--from-seed", "1", "--to-seed", "2"]).status == 0)
+        let path = s.userFolder + "/index.json"
+        var j = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+        var entries = j["directions"] as! [[String: Any]]
+        entries[0]["tokens"] = [1]
+        j["directions"] = entries
+        try JSONSerialization.data(withJSONObject: j).write(to: URL(fileURLWithPath: path))
+        let list = try s.run(["directions", "list"])
+        #expect(try #require(list.out.split(separator: "\n").first { $0.contains(" one ") }).contains("all     1 "), "\(list.out)")
+        func walk(_ extra: [String]) throws -> RGBImage {
+            let out = s.root + "/w\(extra.joined()).png"
+            let r = try s.run(["walk", "--seed", "3", "--direction", "one", "--range", "2:2", "--steps", "1", "--size", "16", "-o", out] + extra)
+            #expect(r.status == 0, "\(r.stderr)")
+            return try PNGCodec.read(path: out)
+        }
+        // Without --tokens the walk moves the direction's token 1 only: as --tokens 1, unlike all tokens.
+        let own = try walk([])
+        #expect(own == (try walk(["--tokens", "1"])))
+        #expect(own != (try walk(["--tokens", "0,1,2,3"])))
+        // Refused like any other bad field, naming the entry.
+        entries[0]["tokens"] = [1, 1]
+        j["directions"] = entries
+        try JSONSerialization.data(withJSONObject: j).write(to: URL(fileURLWithPath: path))
+        let bad = try s.run(["directions", "list"])
+        #expect(bad.status != 0 && bad.stderr.contains("directions[0].tokens"), "\(bad.stderr)")
     }
 
     @Test func errorsNameTheProblem() throws {

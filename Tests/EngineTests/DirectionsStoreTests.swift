@@ -87,12 +87,17 @@ func tinyModelCopy() throws -> String {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var set = sampleSet()
         set.directions[2].step = 1.8
+        set.directions[2].tokens = [1, 5]
         set.directions[2].unit = DirectionUnit(label: "years", perStep: 6.4)
         set.directions[0].unit = DirectionUnit(label: "P(female)", perStep: -0.11)
         try DirectionStore.write(set, folder: dir)
         let back = try DirectionStore.read(folder: dir, wDim: 16, numLayers: 8)
         #expect(back.directions == set.directions)
         #expect(back.find("age|gender")?.stepLength == 1.8)
+        #expect(back.find("age|gender")?.tokens == [1, 5] && back.find("pca0")?.tokens == nil)
+        for bad: Any in [[Int](), [2, 2], [-1]] {
+            #expect(try readError { try editEntry($0, 2, "tokens", bad) }.contains("field 'directions[2].tokens': expected distinct token indices >= 0"))
+        }
         #expect(back.find("pca0")?.stepLength == 1.5, "without a step of its own, a step is σ")
         #expect(back.direction(named: "age|gender")?.step == 1.8)
         // On disk as the Python writer has them: optional "step" and "unit" {"label", "per_step"}.

@@ -1,29 +1,28 @@
-"""Named attribute directions (InterFaceGAN, Shen et al. 2020): `age`, `gender`
-and the conditional `age|gender`.
+"""Named attribute directions: `age`, `gender`, `yaw`, `smile` and the
+conditional `age|gender`, `gender|age` (after InterFaceGAN, Shen et al. 2020;
+named_directions.py has the method).
 
     python -m latentscope_train.attributes --model ../assets/models/utkface64 --data ../../shared/datasets/utkface64
 
-1. An attribute classifier: a small CNN trained on the real UTKFace images
-   (age regression, gender classification), evaluated on a held-out tenth of
-   the images (ids ending in 0). Cached under ~/.cache/latentscope keyed by
-   the data's checksums and the training settings, so a re-exported model
-   reuses it.
-2. Generated samples: `--samples` seeds from a fixed first seed, z from
-   rng.seed_z (the engine's seed -> z map), un-truncated, constant noise. For
-   each we keep the token-mean w: every edit moves all tokens by the same
-   offset, which moves the token mean by exactly that offset, so a boundary in
-   the space of token means is the one an edit crosses.
-3. Linear boundaries as InterFaceGAN fits them: the samples with the top and
-   bottom `--ratio` of the classifier's score (predicted age; P(female)), a
-   linear SVM between the two groups (70% fit, 30% to report accuracy), the unit
-   normal is the direction. Signs: `age` points older, `gender` points to
-   "female" (UTKFace's label 1). `age|gender` is `age` with its `gender`
-   component projected out (InterFaceGAN's conditional editing), normalised.
-4. σ of each direction is measured on per-token w samples, like every other
-   direction (PCA, SeFa), so "+1" means the same spread for all of them.
+1. Two attribute classifiers, small CNNs trained on the real UTKFace images
+   (age regression, gender classification) and evaluated on a held-out tenth
+   of the images (ids ending in 0): the *labeller* (width 16, seed 0), whose
+   labels fit the directions and which is exported with the model, and the
+   *judge* (width 24, seed 1), which only measures them (direction_report.py).
+   Cached under ~/.cache/latentscope keyed by the data's checksums and the
+   training settings, so a re-exported model reuses them.
+2. Yaw and smile come from facial landmarks (landmarks.py), when its networks
+   are installed; the labeller and the judge are different networks there too.
+3. Generated samples: `--samples` seeds from a fixed first seed, z from
+   rng.seed_z (the engine's seed -> z map), un-truncated, constant noise.
+4. named_directions.py: the tokens and layers each attribute lives in, a
+   ridge normal there, and a step calibrated on `--calibration-faces` other
+   faces so that ±3 steps spans the attribute's range. Signs: `age` points
+   older, `gender` to "female" (UTKFace's label 1).
 
 Writes MODEL/directions (merged: earlier `attribute` directions are replaced,
-PCA/SeFa/other entries keep their place).
+PCA/SeFa/other entries keep their place) and the labeller to
+MODEL/attributes.* (classifier_export.py) when that module is present.
 """
 from __future__ import annotations
 
@@ -183,11 +182,11 @@ def data_key(data_dir: str, settings: dict) -> str:
 
 
 def classifier(data_dir: str, cache_dir: str | None = DEFAULT_CACHE, epochs: int = 8, width: int = 16,
-               retrain: bool = False, log=print) -> tuple[AttributeNet, dict]:
+               retrain: bool = False, seed: int = 0, log=print) -> tuple[AttributeNet, dict]:
     """The cached classifier for `data_dir`, or a newly trained one (then cached).
     Returns (net, held-out metrics)."""
     from .data import load_images, load_labels
-    settings = {"epochs": epochs, "width": width}
+    settings = {"epochs": epochs, "width": width} | ({"seed": seed} if seed else {})
     path = os.path.join(cache_dir, "attribute-classifier", data_key(data_dir, settings) + ".pt") if cache_dir else None
     if path and os.path.exists(path) and not retrain:
         ck = torch.load(path, map_location="cpu", weights_only=False)
@@ -202,7 +201,7 @@ def classifier(data_dir: str, cache_dir: str | None = DEFAULT_CACHE, epochs: int
     held = split_ids(ids)
     log(f"classifier: training on {int((~held).sum())} images, {int(held.sum())} held out")
     t0 = time.time()
-    net = train_classifier(images[~held], ages[~held], genders[~held], epochs=epochs, width=width, log=log)
+    net = train_classifier(images[~held], ages[~held], genders[~held], epochs=epochs, width=width, seed=seed, log=log)
     metrics = evaluate(net, images[held], ages[held], genders[held])
     metrics["train_seconds"] = round(time.time() - t0, 1)
     metrics["baseline_age_mae"] = float(np.abs(ages[held] - np.median(ages[~held])).mean())
@@ -219,19 +218,29 @@ def classifier(data_dir: str, cache_dir: str | None = DEFAULT_CACHE, epochs: int
 
 # MARK: - generated samples
 
-def generate(G, seeds: np.ndarray, batch: int = 64, offsets: np.ndarray | None = None) -> tuple[np.ndarray, torch.Tensor]:
+def generate(G, seeds: np.ndarray, batch: int = 64, offsets: np.ndarray | None = None,
+             layers: tuple[int, int] | None = None, tokens: list[int] | None = None) -> tuple[np.ndarray, torch.Tensor]:
     """Token sets and images of `seeds` (un-truncated, constant noise).
-    `offsets` [len(seeds), w_dim], when given, is added to every token of every
-    layer (an edit). Returns (w [N, T, w_dim] before the offset, images [N, 3, R, R])."""
+    `offsets` [len(seeds), w_dim], when given, is added to the tokens `tokens`
+    (default all) of the layers `layers` ([first, last], default all): an edit,
+    as the engine applies it. Returns (w [N, T, w_dim] before the edit, images [N, 3, R, R])."""
     cfg = G.cfg
     ws, imgs = [], []
+    mask = None
+    if offsets is not None and (layers is not None or tokens is not None):
+        mask = torch.zeros(G.num_layers, cfg.tokens, 1)
+        lo, hi = layers if layers is not None else (0, G.num_layers - 1)
+        mask[lo:hi + 1, list(range(cfg.tokens)) if tokens is None else list(tokens)] = 1
     with torch.no_grad():
         for i in range(0, len(seeds), batch):
             z = torch.from_numpy(seed_z_batch(seeds[i:i + batch], cfg.tokens, cfg.z_dim))
             w = G.map(z)
             ws.append(w.numpy())
-            we = w if offsets is None else w + torch.from_numpy(offsets[i:i + batch].astype(np.float32))[:, None, :]
-            imgs.append(G.synthesis(G.broadcast(we), noise_mode="const"))
+            wp = G.broadcast(w)
+            if offsets is not None:
+                off = torch.from_numpy(offsets[i:i + batch].astype(np.float32))[:, None, None, :]
+                wp = wp + (off if mask is None else off * mask)
+            imgs.append(G.synthesis(wp, noise_mode="const"))
     return np.concatenate(ws), torch.cat(imgs)
 
 
@@ -246,170 +255,206 @@ def sample_w(G, seeds: int, first: int = SIGMA_FIRST_SEED) -> np.ndarray:
     return np.concatenate(out)
 
 
-# MARK: - boundaries
+# MARK: - scorers
 
-def fit_linear_svm(x: np.ndarray, y: np.ndarray, c: float = 1.0, iters: int = 300) -> tuple[np.ndarray, float]:
-    """A linear SVM: min ½‖w‖² + C Σ max(0, 1 − y(w·x + b))² (squared hinge and
-    C = 1, liblinear's LinearSVC defaults), by L-BFGS in float64. x [n, d], y in
-    {−1, +1}. The codes are only centred, not standardised: rescaling the axes
-    would change which hyperplane has the widest margin, and standardising tilts
-    the normal toward w's low-variance axes, where a step of one σ barely
-    changes the face (a weaker edit per σ, measured in docs/directions.md)."""
-    mu = x.mean(0)
-    xt = torch.from_numpy(x - mu).double()
-    yt = torch.from_numpy(y.astype(np.float64))
-    w = torch.zeros(x.shape[1], dtype=torch.float64, requires_grad=True)
-    b = torch.zeros((), dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.LBFGS([w, b], max_iter=iters, line_search_fn="strong_wolfe", tolerance_grad=1e-9)
-
-    def closure():
-        opt.zero_grad()
-        loss = 0.5 * w.dot(w) + c * torch.clamp(1 - yt * (xt @ w + b), min=0).square().sum()
-        loss.backward()
-        return loss
-
-    opt.step(closure)
-    wn = w.detach().numpy()
-    return wn, float(b.detach()) - float(wn @ mu)
+LABELLER = {"width": 16, "seed": 0}
+JUDGE = {"width": 24, "seed": 1}
+CALIBRATION_FIRST_SEED = (1 << 41) + (1 << 32)   # apart from the labelled and the evaluated faces
 
 
-def boundary(codes: np.ndarray, scores: np.ndarray, ratio: float = 0.1, val: float = 0.3, seed: int = 0) -> tuple[np.ndarray, dict]:
-    """InterFaceGAN's train_boundary: the top and bottom `ratio` of samples by
-    score become the two classes (+1 high, −1 low), `val` of each held out to
-    measure accuracy, a linear SVM fitted on the rest. Returns (unit normal
-    pointing to high scores, stats)."""
-    n = len(scores)
-    k = max(2, int(round(n * ratio)))
-    order = np.argsort(scores)
-    low, high = order[:k], order[::-1][:k]
-    rng = np.random.default_rng(seed)
-    low, high = rng.permutation(low), rng.permutation(high)
-    nv = int(round(k * val))
-    tr = np.concatenate([high[nv:], low[nv:]])
-    va = np.concatenate([high[:nv], low[:nv]])
-    y = np.concatenate([np.ones(k - nv), -np.ones(k - nv)])
-    yv = np.concatenate([np.ones(nv), -np.ones(nv)])
-    w, b = fit_linear_svm(codes[tr], y)
-    acc_tr = float((np.sign(codes[tr] @ w + b) == y).mean())
-    acc_va = float((np.sign(codes[va] @ w + b) == yv).mean()) if nv else float("nan")
-    d = w / np.linalg.norm(w)
-    return d.astype(np.float32), {"per_class": k, "train_accuracy": acc_tr, "val_accuracy": acc_va,
-                                  "score_low": float(scores[low].max()), "score_high": float(scores[high].min())}
+def to_uint8(images: torch.Tensor) -> np.ndarray:
+    """float [N, 3, H, W] in [-1, 1] -> uint8 [N, H, W, 3], as the engine quantises."""
+    return ((images.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy()
 
 
-def project_out(d: np.ndarray, *others: np.ndarray) -> np.ndarray:
-    """`d` with the span of `others` removed (InterFaceGAN's conditional
-    boundary, Gram-Schmidt for more than one), normalised."""
-    basis = []
-    for o in others:
-        v = o.astype(np.float64)
-        for q in basis:
-            v = v - (v @ q) * q
-        basis.append(v / np.linalg.norm(v))
-    r = d.astype(np.float64)
-    for q in basis:
-        r = r - (r @ q) * q
-    return (r / np.linalg.norm(r)).astype(np.float32)
+class Scorer:
+    """Images -> {"age", "female", and "yaw", "smile" where landmarks are
+    available}: one classifier and, optionally, one landmark network. Faces the
+    landmark network does not find score NaN."""
+
+    def __init__(self, net: AttributeNet, landmark_network: str | None = None):
+        self.net = net
+        self.landmark_network = landmark_network
+
+    def __call__(self, images: torch.Tensor) -> dict[str, np.ndarray]:
+        age, female = predict(self.net, images)
+        out = {"age": age, "female": female}
+        if self.landmark_network:
+            from . import landmarks
+            lm = landmarks.label(to_uint8(images), network=self.landmark_network)
+            for k in ("yaw", "smile"):
+                out[k] = np.where(lm["found"], lm[k], np.nan).astype(np.float64)
+        return out
 
 
-def attribute_directions(G, net: AttributeNet, samples: int = 6000, ratio: float = 0.1, sigma_seeds: int = 2000,
-                         batch: int = 64, log=print) -> tuple[list, dict]:
-    """Labels `samples` generated faces and fits `age`, `gender`, `age|gender`."""
-    t0 = time.time()
+def scorer(role: str, data_dir: str, cache_dir: str | None, epochs: int = 8, landmarks_wanted: bool = True,
+           log=print) -> tuple[Scorer, dict]:
+    """The labeller's or the judge's Scorer and its classifier's held-out metrics."""
+    net, metrics = classifier(data_dir, cache_dir, epochs=epochs, log=log, **(LABELLER if role == "labeller" else JUDGE))
+    network = None
+    if landmarks_wanted:
+        try:
+            from . import landmarks
+            ok, why = landmarks.available()
+        except ImportError as e:
+            ok, why = False, str(e)
+        if ok:
+            network = role
+        else:
+            log(f"landmarks: not available ({why}); yaw and smile are left out")
+    return Scorer(net, network), metrics
+
+
+def score_seeds(G, score: Scorer, seeds: np.ndarray, batch: int = 64, chunk: int = 512, log=None, **edit):
+    """(w [N, T, w_dim], scores) of `seeds`, generated in chunks (with `edit`, see generate)."""
+    ws, parts = [], []
+    offsets = edit.pop("offsets", None)
+    for i in range(0, len(seeds), chunk):
+        off = None if offsets is None else offsets[i:i + chunk]
+        w, imgs = generate(G, seeds[i:i + chunk], batch=batch, offsets=off, **edit)
+        ws.append(w)
+        parts.append(score(imgs))
+        if log:
+            log(f"scored {min(i + chunk, len(seeds))}/{len(seeds)} generated faces")
+    return np.concatenate(ws), {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def make_effect(G, score: Scorer, seeds: np.ndarray, face_check: bool = True):
+    """named_directions.Effect on `seeds`: mean scores at -length and +length,
+    and the share of the end images in which MTCNN finds a face."""
+    from . import facecheck
+    from .named_directions import finite_mean
+
+    def effect(vector, length, layers, tokens):
+        ends, found = {}, []
+        for key, sign in (("low", -1), ("high", 1)):
+            off = np.tile((sign * length * vector)[None].astype(np.float32), (len(seeds), 1))
+            _, imgs = generate(G, seeds, offsets=off, layers=layers, tokens=tokens)
+            ends[key] = {k: finite_mean(v) for k, v in score(imgs).items()}
+            found.append(facecheck.detect(to_uint8(imgs))["found"] if face_check else np.ones(len(seeds), bool))
+        return {**ends, "detected": float(np.concatenate(found).mean())}
+    return effect
+
+
+def sample_tokens(G, seeds: int, first: int = SIGMA_FIRST_SEED) -> np.ndarray:
+    """Per-token w of consecutive seeds, token axis kept: [seeds, T, w_dim]."""
+    return sample_w(G, seeds, first).reshape(seeds, G.cfg.tokens, G.cfg.w_dim)
+
+
+def labelled_samples(G, labeller: Scorer, samples: int, cache: str | None, log=print) -> tuple[np.ndarray, dict]:
+    """w and the labeller's scores of `samples` generated faces, cached under
+    `cache` keyed by the generator's weights, the labeller's and the count
+    (labelling is most of the time a rerun takes)."""
     seeds = np.arange(LABEL_FIRST_SEED, LABEL_FIRST_SEED + samples, dtype=np.uint64)
-    ages, probs, means = [], [], []
-    for i in range(0, samples, 512):
-        w, imgs = generate(G, seeds[i:i + 512], batch=batch)
-        a, p = predict(net, imgs)
-        ages.append(a); probs.append(p); means.append(w.mean(axis=1))
-        log(f"labelled {min(i + 512, samples)}/{samples} generated faces ({time.time() - t0:.0f} s)")
-    ages, probs, codes = np.concatenate(ages), np.concatenate(probs), np.concatenate(means).astype(np.float64)
-    age_d, age_s = boundary(codes, ages, ratio)
-    gen_d, gen_s = boundary(codes, probs, ratio)
-    cond = project_out(age_d, gen_d)
-    wsamp = sample_w(G, sigma_seeds)
-    vecs = np.stack([age_d, gen_d, cond])
-    sig = directions_io.sigmas(vecs, wsamp)
-    stats = {"samples": samples, "ratio": ratio, "age": age_s, "gender": gen_s,
-             "label_age_mean": float(ages.mean()), "label_age_std": float(ages.std()),
-             "label_female_share": float((probs > 0.5).mean()), "cos_age_gender": float(age_d @ gen_d),
-             "seconds": round(time.time() - t0, 1)}
-    dirs = [directions_io.Direction(n, v, float(s), "attribute") for n, v, s in zip(["age", "gender", "age|gender"], vecs, sig)]
-    return dirs, stats, {"codes": codes, "age": ages, "female": probs, "w": wsamp}
+    path = None
+    if cache:
+        h = hashlib.sha256()
+        for t in (G.state_dict(), labeller.net.state_dict()):
+            for k, v in sorted(t.items()):
+                h.update(k.encode())
+                h.update(v.detach().cpu().numpy().tobytes())
+        h.update(json.dumps({"samples": samples, "landmarks": labeller.landmark_network}).encode())
+        path = os.path.join(cache, "labels", h.hexdigest()[:16] + ".npz")
+        if os.path.exists(path):
+            log(f"labels: cached {path}")
+            z = np.load(path)
+            return z["w"], {k[6:]: z[k] for k in z.files if k.startswith("score_")}
+    w, scores = score_seeds(G, labeller, seeds, log=log)
+    if path:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = path + f".tmp-{os.getpid()}.npz"
+        np.savez(tmp, w=w, **{f"score_{k}": v for k, v in scores.items()})
+        os.replace(tmp, path)
+    return w, scores
 
 
-def standardised_svm_normal(codes: np.ndarray, scores: np.ndarray, ratio: float) -> np.ndarray:
-    """The alternative fit: the same SVM on standardised codes, its normal mapped back."""
-    sd = codes.std(0) + 1e-8
-    d, _ = boundary(codes / sd, scores, ratio)
-    d = d / sd
-    return (d / np.linalg.norm(d)).astype(np.float32)
-
-
-def compare_fits(G, net: AttributeNet, labelled: dict, ratio: float, faces: int = 40, log=print) -> list[dict]:
-    """How far ±3σ along each candidate normal moves the classifier's scores, on
-    `faces` faces apart from the labelled ones: the raw-code SVM (shipped), the
-    SVM on standardised codes, and the plain difference of the two groups' means."""
-    from .direction_report import EVAL_FIRST_SEED
-    seeds = np.arange(EVAL_FIRST_SEED, EVAL_FIRST_SEED + faces, dtype=np.uint64)
-    rows = []
-    for attr in ("age", "female"):
-        codes, sc = labelled["codes"], labelled[attr]
-        k = max(2, int(round(len(sc) * ratio)))
-        order = np.argsort(sc)
-        cands = {"svm": boundary(codes, sc, ratio)[0], "svm-standardised": standardised_svm_normal(codes, sc, ratio),
-                 "mean-difference": codes[order[-k:]].mean(0) - codes[order[:k]].mean(0)}
-        for name, d in cands.items():
-            d = (d / np.linalg.norm(d)).astype(np.float32)
-            sigma = float(directions_io.sigmas(d[None], labelled["w"])[0])
-            ends = []
-            for a in (-3, 3):
-                _, imgs = generate(G, seeds, offsets=np.tile(a * sigma * d[None], (faces, 1)))
-                ends.append(predict(net, imgs))
-            da, df = ends[1][0] - ends[0][0], ends[1][1] - ends[0][1]
-            rows.append({"attribute": attr, "fit": name, "sigma": sigma, "age_change": float(da.mean()), "age_up": float((da > 0).mean()),
-                         "female_change": float(df.mean()), "female_up": float((df > 0).mean())})
-            r = rows[-1]
-            log(f"{attr:6s} {name:16s} σ {sigma:.3f}: -3σ -> +3σ age {r['age_change']:+6.2f} years ({r['age_up'] * 100:3.0f}% of faces up), "
-                f"P(female) {r['female_change']:+.3f} ({r['female_up'] * 100:3.0f}% up)")
-    return rows
+def named_directions(G, labeller: Scorer, samples: int, calibration_faces: int = 48, face_check: bool = True,
+                     cache: str | None = None, log=print) -> tuple[list, dict]:
+    """Labels, fits, localises and calibrates every named direction (named_directions.py)."""
+    from . import named_directions as nd
+    t0 = time.time()
+    w, scores = labelled_samples(G, labeller, samples, cache, log=log)
+    fits = nd.fit_all(w, scores, log=log)
+    fits |= nd.conditional(fits)
+    sets = nd.layer_sets([s["res"] for s in G.cfg.layer_specs()])
+    cal = np.arange(CALIBRATION_FIRST_SEED, CALIBRATION_FIRST_SEED + calibration_faces, dtype=np.uint64)
+    effect = make_effect(G, labeller, cal, face_check)
+    wt = sample_tokens(G, 2000)
+    base = {n: f for n, f in fits.items() if "|" not in n}
+    dirs, stats = [], {"samples": samples, "calibration_faces": calibration_faces, "layer_sets": {k: list(v) for k, v in sets.items()},
+                       "label_means": {k: nd.finite_mean(v) for k, v in scores.items()}, "directions": {}}
+    chosen = {}
+    for name, fit in fits.items():
+        sigma = nd.token_sigma(wt, fit.vector, fit.tokens)
+        root = name.split("|")[0]
+        if root in chosen:
+            layer_name, rows = chosen[root], None
+        else:
+            log(f"{name}: layers")
+            layer_name, rows = nd.choose_layers(fit, [f for n, f in base.items() if n != name], sets, effect, nd.STEPS * sigma, log=log)
+            chosen[root] = layer_name
+        cal_res = nd.calibrate(fit, sets[layer_name], effect, start=nd.STEPS * sigma, log=log)
+        per_step = cal_res["span_reached"] * (fit.target[1] - fit.target[0]) / (2 * nd.STEPS)
+        dirs.append(nd.direction(name, fit, sigma, sets[layer_name], cal_res["length"], per_step))
+        stats["directions"][name] = {"tokens": fit.tokens, "token_r2": fit.token_r2, "r2": fit.r2, "target": list(fit.target),
+                                     "sigma": sigma, "layers": layer_name, "layer_rows": rows, "calibration": cal_res,
+                                     "step": cal_res["length"] / nd.STEPS, "per_step": per_step, "label": fit.attribute.label}
+    order = ["age", "gender", "yaw", "smile", "age|gender", "gender|age"]
+    dirs.sort(key=lambda d: order.index(d.name) if d.name in order else len(order))
+    stats["seconds"] = round(time.time() - t0, 1)
+    return dirs, stats
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", required=True, help="model folder (config.json + generator.safetensors)")
     p.add_argument("--data", required=True, help="utkface64 folder (zip shards + labels.csv)")
-    p.add_argument("--samples", type=int, default=6000, help="generated faces to label (<= 10000)")
-    p.add_argument("--ratio", type=float, default=0.1, help="top/bottom share of samples the SVM separates")
+    p.add_argument("--samples", type=int, default=3000, help="generated faces to label (100-10000)")
+    p.add_argument("--calibration-faces", type=int, default=48, help="faces the layer choice and the step are measured on")
     p.add_argument("--epochs", type=int, default=8, help="classifier training epochs")
-    p.add_argument("--width", type=int, default=16, help="classifier channels in its first layer")
-    p.add_argument("--cache", default=DEFAULT_CACHE, help="cache folder for the classifier ('' for none)")
-    p.add_argument("--retrain", action="store_true", help="train the classifier even when a cached one exists")
+    p.add_argument("--cache", default=DEFAULT_CACHE, help="cache folder for the classifiers ('' for none)")
+    p.add_argument("--retrain", action="store_true", help="train the classifiers even when cached ones exist")
+    p.add_argument("--no-landmarks", action="store_true", help="leave out yaw and smile")
+    p.add_argument("--no-face-check", action="store_true",
+                   help="do not cap the step where MTCNN stops finding faces (for models too small to look like faces)")
     p.add_argument("--out", default=None, help="directions folder (default MODEL/directions)")
-    p.add_argument("--stats", default=None, help="write the classifier and boundary numbers to this JSON file")
-    p.add_argument("--compare-fits", type=int, default=0, metavar="FACES",
-                   help="also compare the SVM with a standardised SVM and the mean difference on this many faces")
+    p.add_argument("--stats", default=None, help="write the classifier and fit numbers to this JSON file")
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args(argv)
     if not 100 <= args.samples <= 10000:
         p.error("--samples must be between 100 and 10000")
+    if args.calibration_faces < 2:
+        p.error("--calibration-faces must be at least 2")
     torch.set_num_threads(args.threads)
+    if not args.no_face_check:
+        from .facecheck import facenet_available
+        ok, why = facenet_available()
+        if not ok:
+            raise SystemExit(f"the face check needs facenet-pytorch ({why}): pip install --no-deps -r training/requirements-eval.txt, "
+                             "or pass --no-face-check")
     from .export import load_exported
     G = load_exported(args.model)
-    net, metrics = classifier(args.data, args.cache or None, epochs=args.epochs, width=args.width, retrain=args.retrain)
-    dirs, stats, labelled = attribute_directions(G, net, samples=args.samples, ratio=args.ratio)
-    if args.compare_fits:
-        stats["fit_comparison"] = compare_fits(G, net, labelled, args.ratio, faces=args.compare_fits)
-    for d, key in zip(dirs, ["age", "gender", None]):
-        extra = f", SVM accuracy {stats[key]['val_accuracy']:.3f} on held-out extremes" if key else ""
-        print(f"{d.name}: σ {d.sigma:.3f}{extra}")
-    print(f"cos(age, gender) = {stats['cos_age_gender']:+.3f}")
+    if args.retrain:
+        for role in (LABELLER, JUDGE):
+            classifier(args.data, args.cache or None, epochs=args.epochs, retrain=True, **role)
+    labeller, metrics = scorer("labeller", args.data, args.cache or None, args.epochs, not args.no_landmarks)
+    dirs, stats = named_directions(G, labeller, args.samples, args.calibration_faces, not args.no_face_check, args.cache or None)
+    for d in dirs:
+        print(f"{d.name}: tokens {d.tokens}, layers {d.layers[0]}-{d.layers[1]}, σ {d.sigma:.3f}, "
+              f"step {d.step:.3f} ({d.unit['per_step']:+.3g} {d.unit['label']} per step)")
     out = args.out or os.path.join(args.model, "directions")
     merged = directions_io.merge(out, dirs, lambda d: d.method == "attribute", G.cfg.w_dim)
-    print(f"saved age, gender, age|gender to {out} ({len(merged)} in the folder)")
+    print(f"saved {', '.join(d.name for d in dirs)} to {out} ({len(merged)} in the folder)")
+    try:
+        from .classifier_export import export_classifier
+    except ImportError:
+        export_classifier = None
+    if export_classifier and not args.out:
+        export_classifier(labeller.net, args.model, metrics)
+        print(f"exported the labeller to {args.model}/attributes.safetensors")
     if args.stats:
         with open(args.stats, "w") as f:
-            json.dump({"classifier": metrics, "boundaries": stats}, f, indent=2)
+            json.dump({"classifier": metrics, "named": stats}, f, indent=2)
             f.write("\n")
 
 

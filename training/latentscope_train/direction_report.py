@@ -3,16 +3,21 @@
     python -m latentscope_train.direction_report --model ../assets/models/utkface64 \
         --data ../../shared/datasets/utkface64 --figures ../docs/figures --json report.json
 
-1. Attribute sweeps: `--seeds` faces (seeds apart from those the boundaries
-   were fitted on) moved along `age`, `gender`, `age|gender` and a random
-   direction (control) from −3σ to +3σ, every token of every layer; the
-   attribute classifier (attributes.py, cached) scores every image. Reports the
-   mean predicted age and P(female) at each offset, least-squares slopes per σ,
-   whether the mean rises monotonically, and the share of faces whose score is
-   higher at +3σ than at −3σ.
-2. PCA against random directions: the variance of fresh w samples along each
+1. Named directions, measured by the *judge* (attributes.JUDGE, a classifier
+   the directions were not fitted with; landmarks.py's judge network for yaw
+   and smile): `--seeds` faces (apart from the labelled and the calibration
+   faces) walked from -3 to +3 steps along each direction with its defaults
+   (tokens, layers, step). Per step: the mean of every attribute; the own
+   attribute's range, the rank correlation of step and score (Spearman, per
+   face, then the median), the cross-effects (other attributes' change per
+   step), and the share of end images in which MTCNN finds a face. A random
+   unit vector with the defaults of `age` is the control.
+2. Where each attribute lives: the same ±3 step edit limited to each layer
+   set and to each single token, on `--local-seeds` faces.
+3. PCA against random directions: the variance of fresh w samples along each
    saved PCA component, divided by the mean variance along random unit vectors.
-3. Figures: the PCA explained-variance spectrum and the attribute sweep curves.
+4. Figures: the PCA spectrum, the named sweeps, the per-token bars and a sweep
+   sheet of the named directions.
 
 Numbers refer to the model in --model (its config.json's training.kimg).
 """
@@ -31,21 +36,60 @@ EVAL_FIRST_SEED = 1 << 42
 OFFSETS = np.arange(-3, 4, dtype=np.float64)
 
 
-def sweep(G, net, direction: np.ndarray, sigma: float, seeds: np.ndarray, offsets=OFFSETS, batch: int = 64) -> dict:
-    """Mean (and per-seed) predicted age and P(female) along `direction`."""
-    ages = np.zeros((len(offsets), len(seeds)))
-    fem = np.zeros_like(ages)
+SCORE_OF = {"age": "age", "gender": "female", "yaw": "yaw", "smile": "smile"}
+
+
+def own_score(name: str) -> str:
+    return SCORE_OF[name.split("|")[0]]
+
+
+def spearman(x: np.ndarray, y: np.ndarray) -> float:
+    """Rank correlation (ties broken by order; scores are continuous)."""
+    rx, ry = np.argsort(np.argsort(x)), np.argsort(np.argsort(y))
+    rx, ry = rx - rx.mean(), ry - ry.mean()
+    d = np.sqrt((rx ** 2).sum() * (ry ** 2).sum())
+    return float((rx * ry).sum() / d) if d else float("nan")
+
+
+def walk(G, judge, d, seeds: np.ndarray, face_check: bool = True, offsets=OFFSETS, layers="default", tokens="default") -> dict:
+    """The judge's scores along `d` with its defaults (or the given layers/tokens)."""
+    from . import facecheck
+    layers = (tuple(d.layers) if d.layers else None) if layers == "default" else layers
+    tokens = d.tokens if tokens == "default" else tokens
+    per = {}
+    found = []
     for i, a in enumerate(offsets):
-        off = np.tile((a * sigma * direction)[None, :], (len(seeds), 1))
-        _, imgs = attributes.generate(G, seeds, batch=batch, offsets=off)
-        ages[i], fem[i] = attributes.predict(net, imgs)
-    return {"faces": len(seeds), "offsets": offsets.tolist(), "age": ages.mean(1).tolist(), "female": fem.mean(1).tolist(),
-            "age_slope": float(np.polyfit(offsets, ages.mean(1), 1)[0]),
-            "female_slope": float(np.polyfit(offsets, fem.mean(1), 1)[0]),
-            "age_monotonic": bool(np.all(np.diff(ages.mean(1)) > 0)),
-            "female_monotonic": bool(np.all(np.diff(fem.mean(1)) > 0)),
-            "age_up_share": float((ages[-1] > ages[0]).mean()),
-            "female_up_share": float((fem[-1] > fem[0]).mean())}
+        off = np.tile((a * d.step_length * d.vector)[None], (len(seeds), 1))
+        _, imgs = attributes.generate(G, seeds, offsets=off, layers=layers, tokens=tokens)
+        for k, v in judge(imgs).items():
+            per.setdefault(k, np.full((len(offsets), len(seeds)), np.nan))[i] = v
+        if i in (0, len(offsets) - 1):
+            found.append(facecheck.detect(attributes.to_uint8(imgs))["found"] if face_check else np.ones(len(seeds), bool))
+    means = {k: [float(np.nanmean(v[i])) if np.isfinite(v[i]).any() else float("nan") for i in range(len(offsets))] for k, v in per.items()}
+    slopes = {k: float(np.polyfit(offsets, m, 1)[0]) if np.all(np.isfinite(m)) else float("nan") for k, m in means.items()}
+    return {"offsets": list(map(float, offsets)), "means": means, "slopes": slopes, "per_face": per,
+            "detected_ends": float(np.concatenate(found).mean())}
+
+
+def summarise(name: str, w: dict) -> dict:
+    key = own_score(name)
+    per = w["per_face"][key]
+    rho = [spearman(np.array(w["offsets"]), per[:, j]) for j in range(per.shape[1]) if np.isfinite(per[:, j]).all()]
+    m = w["means"][key]
+    return {"score": key, "means": w["means"], "slopes": w["slopes"], "low": m[0], "high": m[-1],
+            "monotonic": bool(np.all(np.diff(m) > 0)), "spearman_median": float(np.median(rho)) if rho else float("nan"),
+            "faces": int(per.shape[1]), "detected_ends": w["detected_ends"]}
+
+
+def localise(G, judge, d, seeds: np.ndarray, sets: dict, tokens: int) -> dict:
+    """Own change and cross-changes at ±3 steps: per layer set (the direction's
+    tokens) and per single token (the direction's layers)."""
+    ends = np.array([OFFSETS[0], OFFSETS[-1]])
+    def change(layers, toks):
+        w = walk(G, judge, d, seeds, face_check=False, offsets=ends, layers=layers, tokens=toks)
+        return {k: m[1] - m[0] for k, m in w["means"].items()}
+    return {"layers": {n: change(tuple(r), "default") for n, r in sets.items()},
+            "tokens": [change("default", [t]) for t in range(tokens)]}
 
 
 def pca_vs_random(G, dirs: list, samples_seeds: int = 4000, randoms: int = 1000) -> dict:
@@ -91,38 +135,73 @@ def spectrum_figure(pca: dict, path: str, kimg):
     plt.close(fig)
 
 
-def sweep_figure(sweeps: dict, path: str, kimg):
+def sweep_figure(named: dict, path: str, kimg):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, 2, figsize=(8, 3.2), dpi=110)
-    for name, s in sweeps.items():
-        axes[0].plot(s["offsets"], s["age"], marker="o", ms=3, label=name)
-        axes[1].plot(s["offsets"], s["female"], marker="o", ms=3, label=name)
-    axes[0].set_ylabel("mean predicted age (years)")
-    axes[1].set_ylabel("mean P(female)")
-    for a in axes:
-        a.set_xlabel("offset (σ)")
-        a.grid(alpha=0.3)
-    axes[1].legend(fontsize=8)
-    fig.suptitle(f"Walking {len(sweeps)} directions, classifier scores (model at {kimg} kimg)", fontsize=10)
+    keys = [k for k in ("age", "female", "yaw", "smile") if any(k in r["means"] for r in named.values())]
+    labels = {"age": "predicted age (years)", "female": "P(female)", "yaw": "yaw", "smile": "smile"}
+    fig, axes = plt.subplots(1, len(keys), figsize=(3.2 * len(keys), 3.2), dpi=110, squeeze=False)
+    for ax, k in zip(axes[0], keys):
+        for name, r in named.items():
+            if k in r["means"]:
+                own = r["score"] == k
+                ax.plot(OFFSETS, r["means"][k], marker="o", ms=3, lw=2 if own else 0.8, alpha=1 if own else 0.6, label=name)
+        ax.set_xlabel("steps")
+        ax.set_ylabel(f"judge: mean {labels[k]}")
+        ax.grid(alpha=0.3)
+    axes[0][-1].legend(fontsize=7)
+    fig.suptitle(f"Walking the named directions, the judge's scores (model at {kimg} kimg)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
 
 
+def token_figure(local: dict, named: dict, path: str, kimg):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    names = [n for n in local if "|" not in n]
+    fig, axes = plt.subplots(1, len(names), figsize=(3.0 * len(names), 2.8), dpi=110, squeeze=False)
+    for ax, n in zip(axes[0], names):
+        key = named[n]["score"]
+        v = [t[key] for t in local[n]["tokens"]]
+        ax.bar(range(len(v)), v, color="#4a7ab7")
+        ax.set_title(f"{n} on one token", fontsize=9)
+        ax.set_xlabel("token")
+        ax.set_ylabel(f"change of {key}, -3 to +3 steps", fontsize=8)
+        ax.set_xticks(range(len(v)))
+        ax.grid(alpha=0.3, axis="y")
+    fig.suptitle(f"Where the named directions live (model at {kimg} kimg)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def sweep_sheet(G, dirs: list, seed: int, path: str):
+    """Rows: the named directions; columns: -3 ... +3 steps of one face."""
+    from .imageio import save_grid
+    imgs = []
+    seeds = np.array([seed], dtype=np.uint64)
+    for d in dirs:
+        for a in OFFSETS:
+            _, im = attributes.generate(G, seeds, offsets=(a * d.step_length * d.vector)[None],
+                                        layers=tuple(d.layers) if d.layers else None, tokens=d.tokens)
+            imgs.append(im)
+    save_grid(torch.cat(imgs), path, cols=len(OFFSETS))
+
+
 def markdown(report: dict) -> str:
     out = []
-    c = report["classifier"]
-    out.append(f"Model: {report['model']} at {report['kimg']} kimg. Classifier (held-out real images, n = {c['images']}): "
-               f"age MAE {c['age_mae']:.2f} years (predicting the median: {c['baseline_age_mae']:.2f}), "
-               f"gender accuracy {c['gender_accuracy']:.3f} (majority class: {c['baseline_gender_accuracy']:.3f}).\n")
-    out.append("| direction | σ | age slope (years/σ) | age rises monotonically | faces older at +3σ | P(female) slope (/σ) | P(female) rises monotonically | faces more female at +3σ |")
-    out.append("| --- | ---: | ---: | :---: | ---: | ---: | :---: | ---: |")
-    for name, s in report["sweeps"].items():
+    c = report["judge"]
+    out.append(f"Model: {report['model']} at {report['kimg']} kimg. Judge (held-out real images, n = {c['images']}): "
+               f"age MAE {c['age_mae']:.2f} years, gender accuracy {c['gender_accuracy']:.3f}.\n")
+    out.append("| direction | attribute at -3 → +3 steps | per step | Spearman | monotonic | faces at the ends |")
+    out.append("| --- | ---: | ---: | ---: | :---: | ---: |")
+    for name, s in report["named"].items():
         cell = name.replace("|", "\\|")      # a bare | would end the table cell
-        out.append(f"| `{cell}` | {s['sigma']:.3f} | {s['age_slope']:+.2f} | {'yes' if s['age_monotonic'] else 'no'} | {s['age_up_share'] * 100:.0f}% "
-                   f"| {s['female_slope']:+.3f} | {'yes' if s['female_monotonic'] else 'no'} | {s['female_up_share'] * 100:.0f}% |")
+        out.append(f"| `{cell}` | {s['low']:.3g} → {s['high']:.3g} | {s['slopes'][s['score']]:+.3g} | {s['spearman_median']:+.2f} "
+                   f"| {'yes' if s['monotonic'] else 'no'} | {s['detected_ends'] * 100:.0f}% |")
     p = report["pca"]
     out.append("")
     out.append(f"PCA vs random ({p['samples']:,} fresh w samples): a random unit direction carries {p['random_share'] * 100:.2f}% of the variance "
@@ -139,51 +218,70 @@ def markdown(report: dict) -> str:
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", required=True)
-    p.add_argument("--data", required=True, help="utkface64 folder (for the cached classifier's key, or to train it)")
+    p.add_argument("--data", required=True, help="utkface64 folder (for the cached judge's key, or to train it)")
     p.add_argument("--cache", default=attributes.DEFAULT_CACHE)
     p.add_argument("--epochs", type=int, default=8, help="classifier settings (as given to attributes.py)")
-    p.add_argument("--width", type=int, default=16, help="classifier settings (as given to attributes.py)")
-    p.add_argument("--seeds", type=int, default=100, help="faces per sweep")
-    p.add_argument("--figures", default=None, help="folder for pca-spectrum.png and attribute-sweeps.png")
+    p.add_argument("--seeds", type=int, default=100, help="faces per walk")
+    p.add_argument("--local-seeds", type=int, default=40, help="faces per layer-set and per-token edit")
+    p.add_argument("--sheet-seed", type=int, default=7, help="the face of the sweep sheet")
+    p.add_argument("--no-landmarks", action="store_true", help="leave out yaw and smile")
+    p.add_argument("--no-face-check", action="store_true", help="do not count faces at the walks' ends (MTCNN)")
+    p.add_argument("--figures", default=None, help="folder for the PNGs")
     p.add_argument("--json", default=None, help="write the numbers to this file")
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     from .export import load_exported
+    from . import named_directions as nd
     G = load_exported(args.model)
     config = json.load(open(os.path.join(args.model, "config.json")))
     kimg = (config.get("training") or {}).get("kimg")
     dirs = directions_io.read(os.path.join(args.model, "directions"), G.cfg.w_dim)
-    by_name = {d.name: d for d in dirs}
-    net, metrics = attributes.classifier(args.data, args.cache or None, epochs=args.epochs, width=args.width)
+    named_dirs = [d for d in dirs if d.method == "attribute" and d.name.split("|")[0] in SCORE_OF]
+    judge, metrics = attributes.scorer("judge", args.data, args.cache or None, args.epochs, not args.no_landmarks)
     seeds = np.arange(EVAL_FIRST_SEED, EVAL_FIRST_SEED + args.seeds, dtype=np.uint64)
-    # The control: a random unit direction with its σ measured like the others'.
-    rnd = np.random.default_rng(1).standard_normal(G.cfg.w_dim)
-    rnd = (rnd / np.linalg.norm(rnd)).astype(np.float32)
-    rnd_sigma = float(directions_io.sigmas(rnd[None], attributes.sample_w(G, 2000))[0])
-    todo = [(n, by_name[n].vector, by_name[n].sigma) for n in ("age", "gender", "age|gender") if n in by_name]
-    todo.append(("random", rnd, rnd_sigma))
-    sweeps = {}
-    for name, v, s in todo:
-        sweeps[name] = {"sigma": s, **sweep(G, net, v, s, seeds)}
-        r = sweeps[name]
-        print(f"{name:11s} σ {s:.3f}: age {r['age'][0]:.1f} -> {r['age'][-1]:.1f} years (slope {r['age_slope']:+.2f}/σ, "
-              f"monotonic {r['age_monotonic']}), P(female) {r['female'][0]:.2f} -> {r['female'][-1]:.2f} (slope {r['female_slope']:+.3f}/σ, "
-              f"monotonic {r['female_monotonic']})", flush=True)
+    local_seeds = seeds[:args.local_seeds]
+    named, local = {}, {}
+    for d in named_dirs:
+        if own_score(d.name) not in ("age", "female") and not judge.landmark_network:
+            continue
+        named[d.name] = {"tokens": d.tokens, "layers": d.layers, "step": d.step_length, "sigma": d.sigma, "unit": d.unit,
+                         **summarise(d.name, walk(G, judge, d, seeds, not args.no_face_check))}
+        r = named[d.name]
+        print(f"{d.name:11s}: {r['score']} {r['low']:.3g} -> {r['high']:.3g} ({r['slopes'][r['score']]:+.3g} per step, "
+              f"Spearman {r['spearman_median']:+.2f}, faces at the ends {r['detected_ends'] * 100:.0f}%)", flush=True)
+    # The control: a random unit vector with age's defaults (tokens, layers, step).
+    if "age" in named:
+        a = next(d for d in named_dirs if d.name == "age")
+        v = np.random.default_rng(1).standard_normal(G.cfg.w_dim)
+        ctrl = directions_io.Direction("random", (v / np.linalg.norm(v)).astype(np.float32), a.sigma, "attribute",
+                                       layers=a.layers, tokens=a.tokens, step=a.step_length)
+        wk = walk(G, judge, ctrl, seeds, not args.no_face_check)
+        named["random"] = {"tokens": a.tokens, "layers": a.layers, "step": a.step_length, "sigma": a.sigma, **summarise("age", wk)}
+        print(f"random     : age {named['random']['low']:.3g} -> {named['random']['high']:.3g}", flush=True)
+    sets = nd.layer_sets([s["res"] for s in G.cfg.layer_specs()])
+    for d in named_dirs:
+        if d.name in named:
+            local[d.name] = localise(G, judge, d, local_seeds, sets, G.cfg.tokens)
+            t = [x[own_score(d.name)] for x in local[d.name]["tokens"]]
+            print(f"{d.name:11s}: change per single token " + " ".join(f"{v:+.3g}" for v in t), flush=True)
+    for r in named.values():
+        r.pop("per_face", None)
     pca = pca_vs_random(G, dirs)
-    report = {"model": config["name"], "kimg": kimg, "w_dim": G.cfg.w_dim, "classifier": metrics, "sweeps": sweeps, "pca": pca,
-              "cos": {f"{a}·{b}": float(by_name[a].vector @ by_name[b].vector)
-                      for a, b in (("age", "gender"), ("age|gender", "gender")) if a in by_name and b in by_name}}
-    if pca["names"]:
-        print(f"PCA: pca0 carries {pca['share'][0] * 100:.2f}% of the variance, {pca['ratio_to_random'][0]:.1f}x a random direction "
-              f"({pca['random_share'] * 100:.2f}%)")
+    report = {"model": config["name"], "kimg": kimg, "w_dim": G.cfg.w_dim, "judge": metrics, "named": named, "local": local,
+              "local_faces": len(local_seeds), "layer_sets": {k: list(v) for k, v in sets.items()}, "pca": pca,
+              "cos": {f"{a}·{b}": float(x.vector @ y.vector) for x in named_dirs for y in named_dirs
+                      for a, b in [(x.name, y.name)] if a < b}}
     print()
     print(markdown(report))
     if args.figures:
         os.makedirs(args.figures, exist_ok=True)
         if pca["names"]:
             spectrum_figure(pca, os.path.join(args.figures, "pca-spectrum.png"), kimg)
-        sweep_figure(sweeps, os.path.join(args.figures, "attribute-sweeps.png"), kimg)
+        if named:
+            sweep_figure(named, os.path.join(args.figures, "attribute-sweeps.png"), kimg)
+            token_figure(local, named, os.path.join(args.figures, "attribute-tokens.png"), kimg)
+            sweep_sheet(G, [d for d in named_dirs if d.name in named], args.sheet_seed, os.path.join(args.figures, "attribute-sweep.png"))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(report, f, indent=2)

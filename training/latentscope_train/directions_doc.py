@@ -13,14 +13,14 @@ else assets/models/NAME of this repository, NAME being the report's "model".
 Only the text between the lines `<!-- results:begin -->` and
 `<!-- results:end -->` is replaced; everything else in the page is kept byte
 for byte. Every sentence that reads the numbers is chosen by the numbers
-("rises monotonically" only where the report says so, each slope against the
-random control's, how much `age|gender` reduces the cross-effect), so it stays
-true after a rerun.
+(whether `age` and `gender` reach their ranges, the control against `age`, how
+much the conditional directions reduce the cross-effects, which tokens carry
+each attribute), so it stays true after a rerun.
 
 Refuses (exit 1, the page untouched) when a marker is missing or repeated, or
 when the inputs disagree: the report made from another model or another kimg
 than the model folder's, or attribute-stats.json and the report from different
-runs. --check only reports whether the page is current (exit 1 if not).
+runs (the steps differ). --check only reports whether the page is current (exit 1 if not).
 """
 from __future__ import annotations
 
@@ -41,11 +41,6 @@ LISTING = "directions-list.txt"
 # Below this many kimg the bundled 64² model is early in training: its faces
 # are barely formed, and the classifier's scores of them say little about faces.
 EARLY_KIMG = 100.0
-# A cross-effect or control slope this large against the direction's own slope
-# is worth a remark; below it the direction is called clean.
-NOTABLE = 0.25
-# Faces per sweep in reports that predate direction_report recording it (its --seeds default).
-SWEEP_FACES_BEFORE = 100
 
 
 class DocError(Exception):
@@ -55,16 +50,18 @@ class DocError(Exception):
 # MARK: - inputs
 
 def parse_listing(text: str) -> list[dict]:
-    """Rows of `latentscope directions list`: index, name, method, sigma,
-    explained (None for '-'), layers. Later columns (step, per step) are not read."""
+    """Rows of `latentscope directions list`: index, name, method, sigma (its
+    first four columns; later ones are not read)."""
     rows = []
     for line in text.splitlines():
         parts = line.split()
-        if len(parts) < 6 or not parts[0].isdigit():
-            continue            # the header, notes, blank lines
-        index, name, method, sigma, explained, layers = parts[:6]
-        rows.append({"index": int(index), "name": name, "method": method, "sigma": float(sigma),
-                     "explained": None if explained == "-" else float(explained), "layers": layers})
+        if len(parts) < 4 or not parts[0].isdigit():
+            continue            # the header, notes, group titles, blank lines
+        index, name, method, sigma = parts[:4]
+        try:
+            rows.append({"index": int(index), "name": name, "method": method, "sigma": float(sigma)})
+        except ValueError:
+            continue
     return rows
 
 
@@ -111,15 +108,15 @@ def check_consistent(inputs: dict):
         raise DocError(f"{inputs['model_dir']}/config.json has no training.kimg")
     if report.get("kimg") != kimg:
         raise DocError(f"{REPORT} was made from the model at {report.get('kimg')} kimg, the model is now at {kimg} kimg; {hint}")
-    cos_r = report.get("cos", {}).get("age·gender")
-    cos_s = stats.get("boundaries", {}).get("cos_age_gender")
-    if cos_r is not None and cos_s is not None and abs(cos_r - cos_s) > 1e-4:
-        raise DocError(f"cos(age, gender) is {cos_r:+.4f} in {REPORT} but {cos_s:+.4f} in {STATS}: "
-                       f"the files come from different runs; {hint}")
+    made = stats.get("named", {}).get("directions", {})
+    for name, r in report.get("named", {}).items():
+        if name in made and abs(made[name]["step"] - r["step"]) > 1e-6 * max(1.0, abs(r["step"])):
+            raise DocError(f"the step of {name} is {r['step']:.4f} in {REPORT} but {made[name]['step']:.4f} in {STATS}: "
+                           f"the files come from different runs; {hint}")
     listed = {r["name"]: r for r in inputs["listing"]}
-    for name, s in report.get("sweeps", {}).items():
-        if name in listed and abs(listed[name]["sigma"] - s["sigma"]) > 6e-4:
-            raise DocError(f"σ of {name} is {listed[name]['sigma']:.3f} in {LISTING} but {s['sigma']:.3f} in {REPORT}; {hint}")
+    for name, r in report.get("named", {}).items():
+        if name in listed and abs(listed[name]["sigma"] - r["sigma"]) > 6e-4:
+            raise DocError(f"σ of {name} is {listed[name]['sigma']:.3f} in {LISTING} but {r['sigma']:.3f} in {REPORT}; {hint}")
 
 
 # MARK: - wording
@@ -146,28 +143,6 @@ def times(r: float) -> str:
 
 def kimg_text(kimg) -> str:
     return str(int(kimg)) if float(kimg).is_integer() else str(kimg)
-
-
-def falls_monotonically(values: list) -> bool:
-    return all(b < a for a, b in zip(values, values[1:]))
-
-
-def trend(s: dict, key: str) -> tuple[str, bool]:
-    """(verb, monotonic): "raises" with monotonic only where the report says
-    the mean rises monotonically; "lowers" monotonically where every step falls."""
-    slope = s[f"{key}_slope"]
-    if s[f"{key}_monotonic"]:
-        return "raises", True
-    if slope < 0 and falls_monotonically(s[key]):
-        return "lowers", True
-    return ("raises" if slope > 0 else "lowers" if slope < 0 else "does not change"), False
-
-
-def control_phrase(slope: float, control: float, digits: int) -> str:
-    r = ratio(slope, control)
-    if r >= 1:
-        return f"{times(r)} the random control's slope ({control:+.{digits}f}) in size"
-    return f"only {times(r)} the random control's slope ({control:+.{digits}f}) in size, so no stronger than a random move in w"
 
 
 # MARK: - sections
@@ -230,222 +205,149 @@ def pca_section(inputs: dict) -> list[str]:
     return out + [" ".join(text)]
 
 
-def walk_table(sweeps: dict) -> list[str]:
-    out = ["| direction | σ | predicted age at −3σ → +3σ | age slope (years/σ) | age rises monotonically | faces older at +3σ than −3σ "
-           "| P(female) at −3σ → +3σ | P(female) slope (/σ) | P(female) rises monotonically | faces more female at +3σ |",
-           "| --- | ---: | ---: | ---: | :---: | ---: | ---: | ---: | :---: | ---: |"]
-    yes = lambda b: "yes" if b else "no"                                    # noqa: E731
-    for name, s in sweeps.items():
-        out.append(f"| {cell(name)} | {s['sigma']:.3f} | {s['age'][0]:.1f} → {s['age'][-1]:.1f} | {s['age_slope']:+.2f} "
-                   f"| {yes(s['age_monotonic'])} | {pct(s['age_up_share'])} | {s['female'][0]:.2f} → {s['female'][-1]:.2f} "
-                   f"| {s['female_slope']:+.3f} | {yes(s['female_monotonic'])} | {pct(s['female_up_share'])} |")
-    return out
+LABEL = {"age": "predicted age", "female": "P(female)", "yaw": "yaw", "smile": "smile"}
+DIGITS = {"age": 1, "female": 2, "yaw": 2, "smile": 2}
 
 
-def age_bullet(s: dict, gender: dict | None, rnd: dict | None) -> str:
-    verb, mono = trend(s, "age")
-    t = (f"{code('age')} {verb} the mean predicted age {'monotonically' if mono else 'but not monotonically'} "
-         f"({s['age'][0]:.1f} → {s['age'][-1]:.1f} years), {s['age_slope']:+.2f} years per σ")
-    if rnd:
-        t += ", " + control_phrase(s["age_slope"], rnd["age_slope"], 2)
-    t += f"; {pct(s['age_up_share'])} of the faces are older at +3σ than at −3σ."
-    t += f" Its cross-effect on gender is {s['female_slope']:+.3f} P(female) per σ"
-    if gender and gender["female_slope"]:
-        t += f", {pct(ratio(s['female_slope'], gender['female_slope']))} of {code('gender')}'s own slope in size"
-    return t + "."
+def num(key: str, x: float, sign: bool = False) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return f"{x:{'+' if sign else ''}.{DIGITS.get(key, 2)}f}"
 
 
-def gender_bullet(s: dict, cos: float | None, rnd: dict | None) -> str:
-    verb, mono = trend(s, "female")
-    t = (f"{code('gender')} {verb} P(female) {'monotonically' if mono else 'but not monotonically'} "
-         f"({s['female'][0]:.2f} → {s['female'][-1]:.2f}), {s['female_slope']:+.3f} per σ")
-    if rnd:
-        t += ", " + control_phrase(s["female_slope"], rnd["female_slope"], 3)
-    t += f"; {pct(s['female_up_share'])} of the faces are more female at +3σ."
-    averb, amono = trend(s, "age")
-    if averb == "does not change":
-        t += " It leaves the mean predicted age where it is"
-    else:
-        t += (f" It also {averb} the predicted age by {abs(s['age_slope']):.2f} years per σ"
-              f"{', monotonically' if amono else ''}")
-    if cos is not None:
-        if abs(cos) < 0.05:
-            t += f" (cos({code('age')}, {code('gender')}) = {cos:+.2f}: the two normals are nearly orthogonal)"
-        else:
-            toward = "younger" if cos < 0 else "older"
-            agree = (cos < 0) == (s["age_slope"] < 0)
-            t += (f" (cos({code('age')}, {code('gender')}) = {cos:+.2f}: the {code('gender')} normal points partly toward "
-                  f"\"{toward}\"{'' if agree else ', yet the walk moves the age the other way'})")
-    return t + "."
+def layer_text(layers) -> str:
+    return "all" if layers is None else f"{layers[0]}–{layers[1]}"
 
 
-def conditional_bullet(c: dict, age: dict | None, rnd: dict | None) -> str:
-    t = f"{code('age|gender')} "
-    if age and age["age_slope"]:
-        keep = c["age_slope"] / age["age_slope"]
-        t += (f"keeps {pct(keep)} of {code('age')}'s effect ({c['age_slope']:+.2f} against {age['age_slope']:+.2f} years per σ"
-              f"{', monotonic' if c['age_monotonic'] else ', not monotonic'})")
-    else:
-        t += f"moves the predicted age by {c['age_slope']:+.2f} years per σ"
-    if age:
-        a, b = age["female_slope"], c["female_slope"]
-        if abs(b) < abs(a):
-            t += (f" and reduces the gender cross-effect from {a:+.3f} to {b:+.3f} P(female) per σ, "
-                  f"{pct(1 - ratio(b, a))} smaller in size")
-        else:
-            t += f" but does not reduce the gender cross-effect ({a:+.3f} for {code('age')}, {b:+.3f} P(female) per σ here)"
-        if rnd:
-            t += (", below" if abs(b) < abs(rnd["female_slope"]) else ", not below") + \
-                 f" the random control's {rnd['female_slope']:+.3f}"
-    t += f"; {pct(c['female_up_share'])} of the faces are more female at +3σ"
-    t += " (about half: no systematic change)" if 0.35 <= c["female_up_share"] <= 0.65 else ""
-    t += "."
-    if age and age["age_slope"]:
-        works = (abs(c["female_slope"]) <= 0.5 * abs(age["female_slope"])
-                 and c["age_slope"] / age["age_slope"] >= 0.8)
-        if works:
-            t += " The conditional edit works as InterFaceGAN describes."
-        else:
-            t += " The conditional edit does not do what InterFaceGAN describes here: it should keep the age effect and lose the gender one."
-    return t
-
-
-def random_bullet(r: dict, age: dict | None, gender: dict | None, kimg) -> str:
-    qa = ratio(r["age_slope"], age["age_slope"]) if age and age["age_slope"] else None
-    qf = ratio(r["female_slope"], gender["female_slope"]) if gender and gender["female_slope"] else None
-    word = lambda q: "" if q is None else "little, " if q < NOTABLE else "a lot, "        # noqa: E731
-    t = f"The random control (σ {r['sigma']:.3f}) moves the predicted age {word(qa)}{r['age_slope']:+.2f} years per σ"
-    if qa is not None:
-        t += f" ({pct(qa)} of {code('age')}'s slope in size)"
-    same = qa is None or qf is None or (qa < NOTABLE) == (qf < NOTABLE)
-    t += f", {'and' if same else 'but'} P(female) {word(qf)}{r['female_slope']:+.3f} per σ"
-    if qf is not None:
-        t += f" ({pct(qf)} of {code('gender')}'s)"
-    big = qf is not None and qf >= NOTABLE
-    t += "."
-    if big:
-        t += " The classifier's P(female) responds to moves in w that are not aimed at gender"
-        if float(kimg) < EARLY_KIMG:
-            t += ", probably because at this stage of training it reads gender partly from overall colour, which any large move in w changes"
-        t += "."
-    return t + " Compare each direction's slope with the control's, not with zero."
+def token_text(tokens) -> str:
+    return "all" if tokens is None else ", ".join(str(t) for t in tokens)
 
 
 def walk_section(inputs: dict) -> list[str]:
     report, stats = inputs["report"], inputs["stats"]
-    c = report["classifier"]
-    b = stats.get("boundaries", {})
-    sweeps = report.get("sweeps", {})
-    cos = report.get("cos", {}).get("age·gender", b.get("cos_age_gender"))
-    out = ["### Walking `age` and `gender`", "",
-           f"The attribute classifier on held-out real images: age MAE **{c['age_mae']:.2f} years** (always predicting the training "
-           f"median: {c['baseline_age_mae']:.2f}), gender accuracy **{pct(c['gender_accuracy'], 1)}** (majority class: "
-           f"{pct(c['baseline_gender_accuracy'], 1)}), on {c['images']:,} images; trained in {c['train_seconds']:.0f} s."]
-    acc = [f"{pct(b[k]['val_accuracy'], 1)} ({code(k)})" for k in ("age", "gender") if k in b]
-    if acc:
-        line = (f"The boundaries separate the held-out extremes of the {b.get('samples', 0):,} labelled samples with accuracy "
-                + " and ".join(acc))
-        if cos is not None:
-            line += f"; cos({code('age')}, {code('gender')}) = {cos:+.2f}"
-        out += ["", line + "."]
-    faces = {s.get("faces", SWEEP_FACES_BEFORE) for s in sweeps.values()}
-    n = f"{faces.pop()} faces" if len(faces) == 1 else "faces"
-    out += ["", f"Walking each direction from −3σ to +3σ (all tokens, all layers) on {n} that were not among the labelled ones, "
-                "scored by the same classifier; `random` is a random unit direction with its σ measured the same way (the control):",
-            "", "![attribute sweeps](figures/attribute-sweeps.png)", ""]
-    out += walk_table(sweeps)
-    age, gender, cond, rnd = (sweeps.get(k) for k in ("age", "gender", "age|gender", "random"))
-    bullets = []
-    if age:
-        bullets.append(age_bullet(age, gender, rnd))
-    if gender:
-        bullets.append(gender_bullet(gender, cos, rnd))
-    if cond:
-        bullets.append(conditional_bullet(cond, age, rnd))
-    if rnd:
-        bullets.append(random_bullet(rnd, age, gender, inputs["config"]["training"]["kimg"]))
-    if bullets:
-        out += [""] + [f"- {x}" for x in bullets]
+    named, made = report.get("named", {}), stats.get("named", {}).get("directions", {})
+    if not named:
+        return ["### Walking the named directions", "", "No named directions in this report."]
+    lab, jud = stats["classifier"], report["judge"]
+    out = ["### Walking the named directions", "",
+           f"The labeller (the classifier whose labels fitted the directions, exported with the model) on held-out real images: "
+           f"age MAE **{lab['age_mae']:.2f} years**, gender accuracy **{pct(lab['gender_accuracy'], 1)}**; the judge (a second "
+           f"classifier, wider, trained from another seed, which measures everything below): age MAE **{jud['age_mae']:.2f} years**, "
+           f"gender accuracy **{pct(jud['gender_accuracy'], 1)}** (always predicting the median: {lab['baseline_age_mae']:.2f} years; "
+           f"the majority class: {pct(lab['baseline_gender_accuracy'], 1)}), on {lab['images']:,} images.", "",
+           f"Each direction walked from −3 to +3 steps with its defaults, on {next(iter(named.values()))['faces']} faces that were "
+           "neither labelled nor used for calibration; the judge's mean at each end, its change per step, the median over faces "
+           "of the rank correlation between step and score (Spearman; +1 = every face changes monotonically), and the share of "
+           "the end images in which MTCNN still finds a face. `random` is a random unit vector with `age`'s tokens, layers and "
+           "step (the control).", "",
+           "![attribute sweeps](figures/attribute-sweeps.png)", "",
+           "| direction | tokens | layers | step (σ) | per step (labeller) | judge: −3 → +3 steps | per step | Spearman | monotonic | faces at the ends |",
+           "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | :---: | ---: |"]
+    for name, r in named.items():
+        k = r["score"]
+        unit = r.get("unit")
+        per = f"{unit['per_step']:+.{DIGITS.get(k, 2)}f} {unit['label']}" if unit else "–"
+        step_sigma = r["step"] / r["sigma"] if r.get("sigma") else float("nan")
+        out.append(f"| {cell(name)} | {token_text(r['tokens'])} | {layer_text(r['layers'])} | {r['step']:.2f} ({step_sigma:.1f}) | {per} "
+                   f"| {LABEL[k]} {num(k, r['low'])} → {num(k, r['high'])} | {num(k, r['slopes'][k], True)} "
+                   f"| {r['spearman_median']:+.2f} | {'yes' if r['monotonic'] else 'no'} | {pct(r['detected_ends'])} |")
+    out += ["", *goals(named), "", *cross_section(named), "", *local_section(report, made)]
     return out
 
 
-FIT_NAMES = {"svm": "SVM on centred codes (shipped)", "svm-standardised": "SVM on standardised codes",
-             "mean-difference": "difference of the group means"}
+def goals(named: dict) -> list[str]:
+    """Whether age and gender reach the ranges they are calibrated for."""
+    out = []
+    if "age" in named:
+        a = named["age"]
+        ok = a["low"] <= 25 and a["high"] >= 55 and a["monotonic"]
+        out.append(f"- `age` takes the judge's mean predicted age from {a['low']:.1f} to {a['high']:.1f} years"
+                   + (" (the aim: about 20 to about 60, monotone)." if ok else
+                      f"; the aim is about 20 to about 60, monotone, which this model {'reaches only in part' if a['high'] - a['low'] >= 20 else 'does not reach'}."))
+    if "gender" in named:
+        g = named["gender"]
+        ok = g["low"] < 0.2 and g["high"] > 0.8 and g["monotonic"]
+        out.append(f"- `gender` takes the judge's mean P(female) from {g['low']:.2f} to {g['high']:.2f}"
+                   + (" (the aim: below 0.2 to above 0.8, monotone)." if ok else "; the aim is below 0.2 to above 0.8, monotone, not reached here."))
+    if "random" in named and "age" in named:
+        r, a = named["random"], named["age"]
+        share = ratio(r["high"] - r["low"], a["high"] - a["low"])
+        out.append(f"- The control moves the predicted age by {r['high'] - r['low']:+.1f} years over the same walk "
+                   f"({times(share)} of `age`'s change)" + (", so most of `age`'s effect is its direction, not any large move of "
+                   "the same tokens' w." if share < 0.5 else ": much of `age`'s effect comes from any large move of the same "
+                   "tokens' w, which ages these faces whatever its direction."))
+    return out
 
 
-def compare(values: list[float], low: float, high: float, less: str, same: str, more: str) -> str | None:
-    """One word for a set of ratios when they agree, else None."""
-    if all(v < low for v in values):
-        return less
-    if all(low <= v <= high for v in values):
-        return same
-    if all(v > high for v in values):
-        return more
-    return None
+def cross_section(named: dict) -> list[str]:
+    keys = [k for k in ("age", "female", "yaw", "smile") if any(k in r["slopes"] for r in named.values())]
+    out = ["**Cross-effects**: the judge's change per step of every attribute (the direction's own in bold).", "",
+           "| direction | " + " | ".join(LABEL[k] for k in keys) + " |", "| --- |" + " ---: |" * len(keys)]
+    for name, r in named.items():
+        cells = []
+        for k in keys:
+            v = num(k, r["slopes"].get(k, float("nan")), True)
+            cells.append(f"**{v}**" if k == r["score"] else v)
+        out.append(f"| {cell(name)} | " + " | ".join(cells) + " |")
+    notes = []
+    for cond, base, other in (("age|gender", "age", "female"), ("gender|age", "gender", "age")):
+        if cond in named and base in named:
+            c, b = named[cond]["slopes"], named[base]["slopes"]
+            own_key = named[base]["score"]
+            kept = ratio(c[own_key], b[own_key])
+            red = 1 - ratio(c[other], b[other])
+            verb = (f"reduces the {LABEL[other]} cross-effect by {pct(red)} ({num(other, b[other], True)} → {num(other, c[other], True)} per step)"
+                    if red > 0.1 else f"does not reduce the {LABEL[other]} cross-effect measurably ({num(other, b[other], True)} → "
+                    f"{num(other, c[other], True)} per step): the attribute and {LABEL[other]} are entangled in the faces themselves, "
+                    "not only in the direction")
+            notes.append(f"- {code(cond)} keeps {pct(kept)} of {code(base)}'s own effect and {verb}.")
+    return out + ([""] + notes if notes else [])
 
 
-def fits_section(inputs: dict) -> list[str]:
-    out = ["### Choice of fit", ""]
-    rows = inputs["stats"].get("boundaries", {}).get("fit_comparison")
-    if not rows:
-        return out + [f"{STATS} holds no fit comparison (run `attributes.py` with `--compare-fits FACES`)."]
-    out += ["The three candidate normals of each attribute (see [the method](#named-attributes-age-gender-agegender-interfacegan)), "
-            "walked from −3σ to +3σ on the `--compare-fits` faces:", "",
-            "| attribute | fit | σ | change of mean predicted age | faces older | change of mean P(female) | faces more female |",
-            "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
-    for r in rows:
-        out.append(f"| {r['attribute']} | {FIT_NAMES.get(r['fit'], r['fit'])} | {r['sigma']:.3f} | {r['age_change']:+.1f} years "
-                   f"| {pct(r['age_up'])} | {r['female_change']:+.3f} | {pct(r['female_up'])} |")
-    by = {(r["attribute"], r["fit"]): r for r in rows}
-    own = {"age": "age_change", "female": "female_change"}
-    cross = {"age": "female_change", "female": "age_change"}
-    attrs = [a for a in own if (a, "svm") in by]
-    text = []
-
-    def against(fit):
-        return [(a, by[(a, fit)]) for a in attrs if (a, fit) in by]
-
-    std = against("svm-standardised")
-    if std:
-        rs = [ratio(r[own[a]], by[(a, "svm")][own[a]]) for a, r in std]
-        each = ", ".join(f"{times(q)} for {a}" for (a, _), q in zip(std, rs))
-        word = compare(rs, 0.5, 1.0, "less than half as far as", "less far than", "further than")
-        if word:
-            text.append(f"The standardised fit moves each attribute's own score {word} the shipped SVM over the same ±3σ ({each}).")
-        else:
-            text.append(f"Against the shipped SVM, the standardised fit moves each attribute's own score {each} as far over the same ±3σ.")
-    md = against("mean-difference")
-    if md:
-        rs = [ratio(r[own[a]], by[(a, "svm")][own[a]]) for a, r in md]
-        ss = [r["sigma"] / by[(a, "svm")]["sigma"] for a, r in md]
-        word = compare(rs, 0.75, 4 / 3, "less far than", "about as far as", "further than")
-        each = ", ".join(f"{times(q)} for {a}" for (a, _), q in zip(md, rs))
-        t = f"The plain difference of the two groups' means moves the own scores {word or 'a different distance from'} the SVM ({each})"
-        sw = "larger" if min(ss) > 1 else "smaller" if max(ss) < 1 else "different"
-        t += f", with a σ {' and '.join(times(q) for q in ss)} {sw}"
-        if min(ss) > 1.5:
-            t += " (it follows w's high-variance axes)"
-        smaller = [abs(r[cross[a]]) < abs(by[(a, 'svm')][cross[a]]) for a, r in md]
-        detail = ", ".join(
-            f"{r[cross[a]]:+.{3 if a == 'age' else 1}f} against {by[(a, 'svm')][cross[a]]:+.{3 if a == 'age' else 1}f} "
-            f"{'P(female)' if a == 'age' else 'years'} along {a}" for a, r in md)
-        if all(smaller):
-            t += f", and in this model with smaller cross-effects ({detail})"
-        elif not any(smaller):
-            t += f", and with larger cross-effects ({detail})"
-        else:
-            t += f"; its cross-effects are mixed ({detail})"
-        text.append(t + ".")
-    text.append("The shipped directions are the SVM normals, as in InterFaceGAN; the script reruns this comparison, "
-                "so the choice can be revisited with every model.")
-    return out + [""] + [" ".join(text)]
+def local_section(report: dict, made: dict) -> list[str]:
+    local, named = report.get("local", {}), report["named"]
+    if not local:
+        return []
+    sets = report["layer_sets"]
+    out = ["### Where the attributes live", "",
+           "The same ±3-step edit limited to one layer set (with the direction's tokens), and to one token (with the "
+           "direction's layers); the judge's change of the own attribute from −3 to +3 steps, on "
+           f"{report.get('local_faces', 40)} faces. A direction's default tokens are those whose w alone predicts its "
+           "labels best (held-out R² of a ridge regression, below); its default layers the most selective set (the largest "
+           "own effect per cross-effect among the sets with at least half the largest own effect, at a provisional step).", "",
+           "![per-token effect](figures/attribute-tokens.png)", "",
+           "| direction | " + " | ".join(f"{n} ({v[0]}–{v[1]})" for n, v in sets.items()) + " | " +
+           " | ".join(f"token {t}" for t in range(len(next(iter(local.values()))["tokens"]))) + " |",
+           "| --- |" + " ---: |" * (len(sets) + len(next(iter(local.values()))["tokens"]))]
+    sentences = []
+    for name, l in local.items():
+        k = named[name]["score"]
+        cells = [num(k, l["layers"][n][k], True) for n in sets] + [num(k, t[k], True) for t in l["tokens"]]
+        out.append(f"| {cell(name)} | " + " | ".join(cells) + " |")
+        if "|" in name:
+            continue
+        tok = [t[k] for t in l["tokens"]]
+        order = sorted(range(len(tok)), key=lambda i: -abs(tok[i]))
+        top = order[0]
+        also = [i for i in order[1:] if abs(tok[i]) >= 0.5 * abs(tok[top])]
+        text = f"- {code(name)}: an edit of token {top} alone moves it most ({num(k, tok[top], True)} from −3 to +3 steps)"
+        if also:
+            text += ", " + ", ".join(f"token {i} {num(k, tok[i], True)}" for i in also) + " at least half as much"
+        r2 = made.get(name, {}).get("token_r2")
+        if r2:
+            best = max(range(len(r2)), key=lambda i: r2[i])
+            rest = max(v for i, v in enumerate(r2) if i != best) if len(r2) > 1 else float("nan")
+            text += (f"; its labels are predicted by token {best}'s w alone (held-out R² {r2[best]:.2f}; every other token "
+                     f"≤ {rest:.2f})")
+        sentences.append(text + f"; default layers {layer_text(named[name]['layers'])}.")
+    return out + [""] + sentences
 
 
 def render(inputs: dict) -> str:
     """The text between the markers (without them)."""
     parts = [[f"<!-- Written by `python -m latentscope_train.directions_doc` from docs/figures/{REPORT}, {STATS} and "
               f"{LISTING}; edits between the markers are lost on the next run. -->"],
-             overview(inputs), pca_section(inputs), walk_section(inputs), fits_section(inputs)]
+             overview(inputs), pca_section(inputs), walk_section(inputs)]
     return "\n\n".join("\n".join(p) for p in parts)
 
 

@@ -19,60 +19,65 @@ from latentscope_train.directions_doc import BEGIN, END, DocError  # noqa: E402
 OFFSETS = [-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0]
 
 
-def sweep(sigma, age, female, age_up, female_up):
-    def slope(v):
-        m = sum(v) / len(v)
-        return sum(o * (x - m) for o, x in zip(OFFSETS, v)) / sum(o * o for o in OFFSETS)
-    return {"faces": 50, "sigma": sigma, "offsets": OFFSETS, "age": age, "female": female,
-            "age_slope": slope(age), "female_slope": slope(female),
-            "age_monotonic": all(b > a for a, b in zip(age, age[1:])),
-            "female_monotonic": all(b > a for a, b in zip(female, female[1:])),
-            "age_up_share": age_up, "female_up_share": female_up}
+def slope(v):
+    m = sum(v) / len(v)
+    return sum(o * (x - m) for o, x in zip(OFFSETS, v)) / sum(o * o for o in OFFSETS)
 
 
+def named(score, sigma, step, tokens, layers, means, unit=None, spearman=0.9, detected=1.0):
+    own = means[score]
+    return {"tokens": tokens, "layers": layers, "step": step, "sigma": sigma, "unit": unit, "score": score, "means": means,
+            "slopes": {k: slope(v) for k, v in means.items()}, "low": own[0], "high": own[-1],
+            "monotonic": all(b > a for a, b in zip(own, own[1:])), "spearman_median": spearman, "faces": 50,
+            "detected_ends": detected}
+
+
+AGE_UP = [20, 27, 33, 40, 46, 53, 60]
+FEMALE_DOWN = [0.7, 0.65, 0.6, 0.5, 0.4, 0.35, 0.3]
+FLAT_AGE = [31, 31, 31, 31, 31, 31, 31]
+FLAT_FEMALE = [0.5] * 7
 REPORT = {
     "model": "synth64", "kimg": 4.3, "w_dim": 16,
-    "classifier": {"age_mae": 6.5, "gender_accuracy": 0.9, "images": 1234, "train_seconds": 12.3,
-                   "baseline_age_mae": 15.0, "baseline_gender_accuracy": 0.52},
-    "sweeps": {
-        "age": sweep(0.5, [10, 12, 15, 18, 22, 26, 30], [0.5, 0.48, 0.46, 0.44, 0.42, 0.4, 0.38], 1.0, 0.2),
-        "gender": sweep(0.4, [25, 23, 21, 18, 17, 17.5, 18], [0.1, 0.2, 0.3, 0.44, 0.6, 0.7, 0.8], 0.2, 1.0),
-        "age|gender": sweep(0.45, [9, 11, 14, 18, 23, 27, 30], [0.43, 0.44, 0.43, 0.44, 0.43, 0.44, 0.43], 1.0, 0.5),
-        "random": sweep(0.6, [17.5, 17.6, 17.8, 18, 18.5, 19, 19.5], [0.6, 0.55, 0.5, 0.44, 0.38, 0.32, 0.26], 0.7, 0.05),
+    "judge": {"age_mae": 6.2, "gender_accuracy": 0.91, "images": 1234},
+    "named": {
+        "age": named("age", 1.3, 3.0, [1], [0, 13], {"age": AGE_UP, "female": FEMALE_DOWN}, {"label": "years", "per_step": 6.5}),
+        "gender": named("female", 2.0, 2.0, [1], [0, 13], {"age": FLAT_AGE, "female": [0.1, 0.2, 0.35, 0.5, 0.65, 0.8, 0.9]},
+                        {"label": "P(female)", "per_step": 0.13}),
+        "age|gender": named("age", 1.2, 3.2, [1], [0, 13], {"age": [22, 28, 34, 40, 46, 52, 58], "female": [0.55, 0.54, 0.52, 0.5, 0.48, 0.46, 0.45]},
+                            {"label": "years", "per_step": 6.0}),
+        "random": named("age", 1.3, 3.0, [1], [0, 13], {"age": [29, 30, 30, 31, 31, 32, 33], "female": FLAT_FEMALE}),
     },
+    "local": {
+        "age": {"layers": {"all": {"age": 40, "female": -0.4}, "fine": {"age": 25, "female": -0.2}},
+                "tokens": [{"age": v, "female": 0.0} for v in (1, 38, 2, 3, 1, 0, 1, 2)]},
+        "gender": {"layers": {"all": {"age": 0, "female": 0.8}, "fine": {"age": 0, "female": 0.3}},
+                   "tokens": [{"age": 0.0, "female": v} for v in (0.01, 0.7, 0.02, 0.4, 0.0, 0.0, 0.0, 0.0)]},
+    },
+    "local_faces": 40, "layer_sets": {"all": [0, 13], "fine": [11, 13]},
     "pca": {"samples": 8000, "total_variance": 10.0, "random_share": 1 / 16,
             "names": [f"pca{i}" for i in range(10)],
             "share": [0.3, 0.2, 0.12, 0.1, 0.08, 0.06, 0.05, 0.04, 0.03, 0.02],
             "ratio_to_random": [4.8, 3.2, 1.92, 1.6, 1.28, 0.96, 0.8, 0.64, 0.48, 0.32],
             "sefa_ratio_to_random": [0.75, 1.25, 0.9]},
-    "cos": {"age·gender": -0.2, "age|gender·gender": 0.0},
+    "cos": {"age·gender": -0.2},
 }
 
 STATS = {
-    "classifier": REPORT["classifier"],
-    "boundaries": {
-        "samples": 2000, "ratio": 0.1,
-        "age": {"per_class": 200, "train_accuracy": 0.9, "val_accuracy": 0.85, "score_low": 6.0, "score_high": 28.0},
-        "gender": {"per_class": 200, "train_accuracy": 0.88, "val_accuracy": 0.8, "score_low": 0.1, "score_high": 0.8},
-        "cos_age_gender": -0.2,
-        "fit_comparison": [
-            {"attribute": "age", "fit": "svm", "sigma": 0.5, "age_change": 20.0, "age_up": 1.0, "female_change": -0.2, "female_up": 0.2},
-            {"attribute": "age", "fit": "svm-standardised", "sigma": 0.2, "age_change": 8.0, "age_up": 1.0, "female_change": -0.05, "female_up": 0.3},
-            {"attribute": "age", "fit": "mean-difference", "sigma": 3.0, "age_change": 16.0, "age_up": 1.0, "female_change": -0.1, "female_up": 0.2},
-            {"attribute": "female", "fit": "svm", "sigma": 0.4, "age_change": -8.0, "age_up": 0.15, "female_change": 0.7, "female_up": 1.0},
-            {"attribute": "female", "fit": "svm-standardised", "sigma": 0.2, "age_change": -3.0, "age_up": 0.4, "female_change": 0.3, "female_up": 0.95},
-            {"attribute": "female", "fit": "mean-difference", "sigma": 2.0, "age_change": -1.0, "age_up": 0.4, "female_change": 0.8, "female_up": 1.0},
-        ],
-    },
+    "classifier": {"age_mae": 6.5, "gender_accuracy": 0.9, "images": 1234, "train_seconds": 12.3,
+                   "baseline_age_mae": 15.0, "baseline_gender_accuracy": 0.52},
+    "named": {"samples": 2000, "directions": {
+        "age": {"step": 3.0, "token_r2": [0.0, 0.39, 0.01, 0.0, 0.0, 0.0, 0.0, 0.0]},
+        "gender": {"step": 2.0, "token_r2": [0.0, 0.48, 0.0, 0.21, 0.0, 0.0, 0.0, 0.0]},
+        "age|gender": {"step": 3.2, "token_r2": [0.0, 0.39, 0.01, 0.0, 0.0, 0.0, 0.0, 0.0]}}},
 }
 
-LISTING = """index  name                method     sigma   explained  layers   step  per step
-""" + "".join(f"{i:5d}  pca{i:<15d} pca        {2.0 - i * 0.1:6.3f}    0.1000  all         -\n" for i in range(10)) + """\
-   10  sefa0               sefa        0.556    0.0138  all         -
-   11  sefa-coarse0        sefa        0.700    0.0161  0-4         -
-   12  age                 attribute   0.500         -  all     1.200  +6.4 years
-   13  gender              attribute   0.400         -  all     0.900  +0.11 P(female)
-   14  age|gender          attribute   0.450         -  all         -
+LISTING = """index  name                method     sigma   explained  layers  tokens  per step
+""" + "".join(f"{i:5d}  pca{i:<15d} pca        {2.0 - i * 0.1:6.3f}    0.1000  all\n" for i in range(10)) + """\
+   10  sefa0               sefa        0.556    0.0138  all
+   11  sefa-coarse0        sefa        0.700    0.0161  0-4
+   12  age                 attribute   1.300         -  0-13  1  +6.5 years
+   13  gender              attribute   2.000         -  0-13  1  +0.13 P(female)
+   14  age|gender          attribute   1.200         -  0-13  1  +6.0 years
 """
 
 BEFORE = "# Latent directions\n\nMethod text that stays, with 3.14 in it.\n\n## Evidence\n\n"
@@ -115,12 +120,11 @@ def test_replaces_only_the_marked_region(tmp_path):
     assert "**4.3 kimg**" in body
     assert "15 directions (10 PCA, 2 SeFa, 3 attribute" in body
     assert "| `pca0` | 2.000 | 30.00% | 4.8 |" in body                   # σ from the listing, share from the report
-    assert "age MAE **6.50 years**" in body and "**90.0%**" in body
-    assert "85.0% (`age`) and 80.0% (`gender`)" in body
+    assert "age MAE **6.50 years**" in body and "age MAE **6.20 years**" in body and "**91.0%**" in body
     assert "on 50 faces" in body
-    assert "| `age\\|gender` | 0.450 |" in body
+    assert "| `age` | 1 | 0–13 | 3.00 (2.3) | +6.5 years | predicted age 20.0 → 60.0 | +6.6 | +0.90 | yes | 100% |" in body
+    assert "| `age\\|gender` |" in body
     assert "The first 5 components carry more than a random direction's share and the rest less." in body
-    assert "| age | SVM on standardised codes | 0.200 | +8.0 years | 100% | -0.050 | 30% |" in body
     # a second run changes nothing, and --check agrees
     assert directions_doc.main(args) == 0
     assert page.read_text(encoding="utf-8") == text
@@ -133,40 +137,48 @@ def test_check_reports_a_stale_page(tmp_path):
     assert page.read_text(encoding="utf-8") == DOC
 
 
-def test_monotonic_wording_follows_the_report(tmp_path):
+def test_goal_wording_follows_the_report(tmp_path):
     body = region(generate(tmp_path / "a"))
-    assert "`age` raises the mean predicted age monotonically" in body
-    assert "`gender` raises P(female) monotonically" in body
+    assert "`age` takes the judge's mean predicted age from 20.0 to 60.0 years (the aim: about 20 to about 60, monotone)." in body
+    assert "`gender` takes the judge's mean P(female) from 0.10 to 0.90 (the aim: below 0.2 to above 0.8, monotone)." in body
+    assert "The control moves the predicted age by +4.0 years over the same walk (0.10× of `age`'s change), so most" in body
     report = copy.deepcopy(REPORT)
-    report["sweeps"]["age"] = sweep(0.5, [10, 14, 13, 18, 22, 21, 30], [0.5, 0.48, 0.46, 0.44, 0.42, 0.4, 0.38], 0.9, 0.2)
-    assert report["sweeps"]["age"]["age_slope"] > 0 and not report["sweeps"]["age"]["age_monotonic"]
+    report["named"]["age"] = named("age", 1.3, 3.0, [1], [0, 13], {"age": [25, 28, 30, 31, 33, 34, 36], "female": FEMALE_DOWN})
+    report["named"]["gender"] = named("female", 2.0, 2.0, [1], [0, 13], {"age": FLAT_AGE, "female": [0.3, 0.35, 0.4, 0.5, 0.6, 0.65, 0.7]})
     body = region(generate(tmp_path / "b", report=report))
-    assert "`age` raises the mean predicted age but not monotonically" in body
-    assert "raises the mean predicted age monotonically" not in body
-    assert "| `age` | 0.500 | 10.0 → 30.0 | +2.96 | no |" in body
+    assert "which this model does not reach" in body and "the aim: about 20" not in body
+    assert "not reached here" in body
 
 
-def test_slopes_against_the_control_and_the_conditional_cross_effect(tmp_path):
+def test_cross_effects_and_the_conditional_reduction(tmp_path):
     body = region(generate(tmp_path / "a"))
-    assert "the random control's slope (+0.34) in size" in body
-    assert "reduces the gender cross-effect from -0.020 to +0.000 P(female) per σ, 100% smaller in size" in body
-    assert "The conditional edit works as InterFaceGAN describes." in body
-    # a conditional direction with a larger cross-effect, a gender direction weaker than the control
+    assert "| `age` | **+6.6** | -0.07 |" in body
+    assert "`age|gender` keeps 91% of `age`'s own effect and reduces the P(female) cross-effect by 75% (-0.07 → -0.02 per step)." in body
     report = copy.deepcopy(REPORT)
-    report["sweeps"]["age|gender"] = sweep(0.45, [9, 11, 14, 18, 23, 27, 30], [0.6, 0.55, 0.5, 0.44, 0.38, 0.32, 0.26], 1.0, 0.1)
-    report["sweeps"]["gender"] = sweep(0.4, [25, 23, 21, 18, 17, 17.5, 18], [0.4, 0.41, 0.42, 0.44, 0.45, 0.46, 0.47], 0.2, 0.9)
+    report["named"]["age|gender"] = named("age", 1.2, 3.2, [1], [0, 13], {"age": AGE_UP, "female": FEMALE_DOWN})
     body = region(generate(tmp_path / "b", report=report))
-    assert "but does not reduce the gender cross-effect (-0.020 for `age`, -0.057 P(female) per σ here)" in body
-    assert "does not do what InterFaceGAN describes" in body
-    assert "`gender` raises P(female) monotonically (0.40 → 0.47), +0.012 per σ, only 0.21× the random control's slope (-0.057) in size, so no stronger" in body
+    assert "does not reduce the P(female) cross-effect measurably" in body
+
+
+def test_where_the_attributes_live(tmp_path):
+    body = region(generate(tmp_path / "a"))
+    assert "| `age` | +40.0 | +25.0 | +1.0 | +38.0 | +2.0 |" in body
+    assert ("- `age`: an edit of token 1 alone moves it most (+38.0 from −3 to +3 steps); its labels are predicted by token 1's "
+            "w alone (held-out R² 0.39; every other token ≤ 0.01); default layers 0–13.") in body
+    assert "- `gender`: an edit of token 1 alone moves it most (+0.70 from −3 to +3 steps), token 3 +0.40 at least half as much;" in body
+    report = copy.deepcopy(REPORT)
+    report["named"]["random"]["means"]["age"] = [20, 27, 33, 40, 46, 53, 58]
+    report["named"]["random"] = named("age", 1.3, 3.0, [1], [0, 13], report["named"]["random"]["means"])
+    body = region(generate(tmp_path / "b", report=report))
+    assert "much of `age`'s effect comes from any large move of the same tokens' w" in body
 
 
 def test_early_training_remark_depends_on_kimg(tmp_path):
     report = dict(REPORT, kimg=5000)
     early = region(generate(tmp_path / "a"))
     late = region(generate(tmp_path / "b", report=report, kimg=5000))
-    assert "early in training" in early and "overall colour" in early
-    assert "**5000 kimg**" in late and "early in training" not in late and "overall colour" not in late
+    assert "early in training" in early
+    assert "**5000 kimg**" in late and "early in training" not in late
 
 
 @pytest.mark.parametrize("doc, what", [
@@ -189,7 +201,7 @@ def test_refuses_inputs_from_another_model_state(tmp_path, capsys):
     assert directions_doc.main(args) == 1
     assert "4.3 kimg" in capsys.readouterr().err and page.read_text(encoding="utf-8") == DOC
     stats = copy.deepcopy(STATS)
-    stats["boundaries"]["cos_age_gender"] = 0.3
+    stats["named"]["directions"]["age"]["step"] = 2.5
     args, page = setup(tmp_path / "b", stats=stats)
     assert directions_doc.main(args) == 1
     assert "different runs" in capsys.readouterr().err

@@ -49,13 +49,14 @@ struct ListDirections: ParsableCommand {
         let loaded = try DirectionStore.loadAll(for: G)
         // Columns are separated by spaces and empty ones read "-", so scripts can split the lines; "per step"
         // (the measured change of the attribute per step, which has a space in it) is last and blank when unknown.
-        print("index  name                method     sigma   explained  layers   step  per step")
+        print("index  name                method     sigma   explained  layers  tokens    step  per step")
         for (i, d) in loaded.set.directions.enumerated() {
             let ex = d.explained.map { String(format: "%8.4f", $0) } ?? "       -"
             let ly = d.layers.map { "\($0.lowerBound)-\($0.upperBound)" } ?? "all"
+            let tk = d.tokens.map { $0.map(String.init).joined(separator: ",") } ?? "all"
             let st = d.step.map { String(format: "%7.3f", $0) } ?? "      -"
             let unit = d.unit.map { "  " + $0.change(1).terminalSafe } ?? ""
-            print(String(format: "%5d  ", i) + d.name.terminalSafe.padded(18) + "  " + d.method.terminalSafe.padded(9) + String(format: " %6.3f  ", d.sigma) + ex + "  " + ly.padded(6) + st + unit)
+            print(String(format: "%5d  ", i) + d.name.terminalSafe.padded(18) + "  " + d.method.terminalSafe.padded(9) + String(format: " %6.3f  ", d.sigma) + ex + "  " + ly.padded(6) + "  " + tk.padded(6) + st + unit)
         }
         if loaded.computed {
             note("the model ships no directions: SeFa directions computed at load (save some with `latentscope directions pca` or `sefa`)")
@@ -328,7 +329,7 @@ struct DirectionSheet: ParsableCommand {
         let recipes = rows.flatMap { d in
             amounts.map { x -> Recipe in
                 var r = base
-                r.offsets.append(DirectionOffset(direction: d.name, amount: x, layers: d.layers))
+                r.offsets.append(DirectionOffset(direction: d.name, amount: x, layers: d.layers, tokens: d.tokens))
                 return r
             }
         }

@@ -19,7 +19,7 @@ struct Walk: ParsableCommand {
     var steps: Int = 9
     @Option(name: .long, help: "Only these layers move, e.g. 0-4 (default: the direction's own range, else all).")
     var layers: String?
-    @Option(name: .long, help: "Only these style tokens move, e.g. 0,3 (default: all).")
+    @Option(name: .long, help: "Only these style tokens move, e.g. 0,3 (default: the direction's own tokens, else all).")
     var tokens: String?
     @Option(name: .long, help: "Cell size in pixels.")
     var size: Int = 128
@@ -43,7 +43,7 @@ struct Walk: ParsableCommand {
         let tokenList: [Int]?
         do {
             layerRange = try layers.map { try IndexRange.parse($0, limit: G.config.numLayers, what: "layer") } ?? d.layers
-            tokenList = try tokens.map { try IndexRange.parseList($0, limit: G.config.tokens, what: "token") }
+            tokenList = try tokens.map { try IndexRange.parseList($0, limit: G.config.tokens, what: "token") } ?? d.tokens
         } catch let e as ParseError { throw ValidationError(e.message) }
         let img = try WalkStrip.make(G, base: latent.recipe(seed: seed, for: G), direction: d.name, directions: dirs, from: a, to: b,
                                      steps: steps, layers: layerRange, tokens: tokenList, size: size,

@@ -1,0 +1,277 @@
+"""Named directions (age, gender, yaw, smile and the conditional variants):
+the tokens and layers each attribute lives in, a vector fitted there, and a
+step calibrated so that the default walk of ±3 steps carries the attribute
+across its range.
+
+InterFaceGAN fits one boundary in w for the whole image. This model gives
+every image T style tokens, each its own w, and an attribute may be carried
+by one or two of them: on the bundled model, token 1's w alone predicts 36%
+of the variance of the classifier's age and 51% of its gender logit on
+held-out faces, the mean of all tokens' w 7%. So, per attribute:
+
+1. Labels: generated faces scored by the *labeller* (attributes.py's
+   classifier; landmarks.py's labeller for yaw and smile).
+2. Tokens: ridge regression of the score on each token's w alone; held-out
+   R² (5-fold). The direction's tokens are those with at least half the best
+   token's R².
+3. Vector: ridge regression on the mean w of those tokens (λ by held-out R²),
+   normalised; it points to higher scores. `a|b` is a's vector with b's
+   projected out (InterFaceGAN's conditional edit), refitted nothing.
+4. Layers: the same edit limited to each layer set (coarse, middle, fine,
+   coarse+middle, all) at a provisional length; of the sets with at least
+   half the largest own effect, the one with the largest own effect per
+   cross-effect (each in units of its attribute's target span) becomes the
+   default.
+5. Step: the length L in w at which the labeller's mean score moves across
+   the target span between −L and +L (bisection); step = L / 3, so ±3 steps
+   is the walk. L is capped where faces stop being detected (MTCNN finds a
+   face in fewer than 90% of the walk's end images).
+
+The evidence (direction_report.py) is measured by a different network, the
+*judge*, so it does not confirm the labeller's own labels.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from . import directions_io
+
+STEPS = 3                 # the default walk is -STEPS ... +STEPS steps
+MIN_DETECTED = 0.9        # the walk's ends must stay faces this often
+LAMBDAS = (1e-3, 1e-2, 1e-1, 1.0)
+
+
+@dataclass(frozen=True)
+class Attribute:
+    name: str                            # the direction's name
+    score: str                           # the scorers' key
+    label: str                           # the unit shown to users
+    target: tuple[float, float] | None   # mean score at -3 and +3 steps; None: the labels' 5th-95th percentile
+    logit: bool = False                  # regress the logit (a probability)
+
+
+# The aims are age about 20 -> 60 and P(female) < 0.2 -> > 0.8 as a second network
+# (the judge) sees them. A network sees less change in images edited toward
+# another network's labels than that network does (on the bundled model the
+# judge saw 18.8 -> 54.9 years and 0.13 -> 0.73 for the targets 20 -> 60 and
+# 0.15 -> 0.85), so the labeller's targets are wider than the aims.
+ATTRIBUTES = [
+    Attribute("age", "age", "years", (16.0, 64.0)),
+    Attribute("gender", "female", "P(female)", (0.08, 0.92), logit=True),
+    Attribute("yaw", "yaw", "yaw", None),
+    Attribute("smile", "smile", "smile", None),
+]
+CONDITIONAL = {"age|gender": ("age", ("gender",)), "gender|age": ("gender", ("age",))}
+
+
+def layer_sets(resolutions: list[int]) -> dict[str, tuple[int, int]]:
+    """W+ layer ranges by resolution, as StyleGAN names them (and the engine's
+    `--layers coarse|middle|fine`): coarse 4²-8², middle 16²-32², fine 64² and up."""
+    def span(lo, hi):
+        idx = [i for i, r in enumerate(resolutions) if lo <= r <= hi]
+        return (idx[0], idx[-1]) if idx else None
+    sets = {"all": (0, len(resolutions) - 1), "coarse": span(4, 8), "middle": span(16, 32), "fine": span(64, 1 << 20),
+            "coarse+middle": span(4, 32)}
+    return {k: v for k, v in sets.items() if v is not None}
+
+
+# MARK: - fitting
+
+def _prepare(y: np.ndarray, logit: bool) -> np.ndarray:
+    if not logit:
+        return y.astype(np.float64)
+    p = np.clip(y.astype(np.float64), 1e-4, 1 - 1e-4)
+    return np.log(p / (1 - p))
+
+
+def ridge(x: np.ndarray, y: np.ndarray, lam: float) -> np.ndarray:
+    """Coefficients of y ~ x (both centred), penalty lam · n · |β|²."""
+    xc, yc = x - x.mean(0), y - y.mean()
+    return np.linalg.solve(xc.T @ xc + lam * len(x) * np.eye(x.shape[1]), xc.T @ yc)
+
+
+def heldout_r2(x: np.ndarray, y: np.ndarray, lam: float, folds: int = 5) -> float:
+    """R² of ridge predictions on held-out folds (every folds-th sample)."""
+    pred = np.empty_like(y, dtype=np.float64)
+    idx = np.arange(len(y))
+    for f in range(folds):
+        te = idx % folds == f
+        b = ridge(x[~te], y[~te], lam)
+        pred[te] = (x[te] - x[~te].mean(0)) @ b + y[~te].mean()
+    return float(1 - ((pred - y) ** 2).mean() / y.var())
+
+
+def token_r2(w: np.ndarray, y: np.ndarray, lam: float = 0.1) -> np.ndarray:
+    """Held-out R² of the score from each token's w alone: w [N, T, w_dim] -> [T]."""
+    return np.array([heldout_r2(w[:, t].astype(np.float64), y, lam) for t in range(w.shape[1])])
+
+
+def choose_tokens(r2: np.ndarray, share: float = 0.5) -> list[int]:
+    """The tokens with at least `share` of the best token's R²; all tokens when
+    no token predicts the score on its own (best R² <= 0.02)."""
+    best = float(r2.max())
+    if best <= 0.02:
+        return list(range(len(r2)))
+    return [int(t) for t in np.flatnonzero(r2 >= share * best)]
+
+
+def fit_vector(w: np.ndarray, y: np.ndarray, tokens: list[int]) -> tuple[np.ndarray, dict]:
+    """The unit ridge normal on the mean w of `tokens`, pointing to higher y."""
+    x = w[:, tokens].mean(1).astype(np.float64)
+    scores = {lam: heldout_r2(x, y, lam) for lam in LAMBDAS}
+    lam = max(scores, key=scores.get)
+    b = ridge(x, y, lam)
+    return (b / np.linalg.norm(b)).astype(np.float32), {"lambda": lam, "r2": scores[lam]}
+
+
+@dataclass
+class Fit:
+    attribute: Attribute
+    vector: np.ndarray
+    tokens: list[int]
+    token_r2: list[float]
+    r2: float
+    target: tuple[float, float]
+
+
+def fit_all(w: np.ndarray, scores: dict[str, np.ndarray], attributes=ATTRIBUTES, log=print) -> dict[str, Fit]:
+    """Tokens and vector of every attribute whose labels are present (NaN labels,
+    e.g. faces the landmark network did not find, are left out)."""
+    fits = {}
+    for a in attributes:
+        if a.score not in scores:
+            log(f"{a.name}: no labels, skipped")
+            continue
+        y = scores[a.score]
+        ok = np.isfinite(y)
+        if ok.sum() < 100:
+            log(f"{a.name}: only {int(ok.sum())} labelled faces, skipped")
+            continue
+        yy = _prepare(y[ok], a.logit)
+        r2 = token_r2(w[ok], yy)
+        tokens = choose_tokens(r2)
+        vec, st = fit_vector(w[ok], yy, tokens)
+        target = a.target or tuple(float(v) for v in np.percentile(y[ok], [5, 95]))
+        fits[a.name] = Fit(a, vec, tokens, [float(v) for v in r2], st["r2"], target)
+        log(f"{a.name}: tokens {tokens} (R² per token {' '.join(f'{v:.2f}' for v in r2)}), R² {st['r2']:.3f} on their mean w")
+    return fits
+
+
+def conditional(fits: dict[str, Fit]) -> dict[str, Fit]:
+    """`a|b` fits: a's vector with b's removed, on a's tokens."""
+    out = {}
+    for name, (a, others) in CONDITIONAL.items():
+        if a in fits and all(o in fits for o in others):
+            f = fits[a]
+            out[name] = Fit(f.attribute, project_out(f.vector, *[fits[o].vector for o in others]),
+                            f.tokens, f.token_r2, f.r2, f.target)
+    return out
+
+
+def project_out(d: np.ndarray, *others: np.ndarray) -> np.ndarray:
+    """`d` with the span of `others` removed (Gram-Schmidt), normalised."""
+    basis = []
+    for o in others:
+        v = o.astype(np.float64)
+        for q in basis:
+            v = v - (v @ q) * q
+        basis.append(v / np.linalg.norm(v))
+    r = d.astype(np.float64)
+    for q in basis:
+        r = r - (r @ q) * q
+    if np.linalg.norm(r) < 1e-3:
+        raise ValueError("the direction lies in the span of the others: nothing is left to walk")
+    return (r / np.linalg.norm(r)).astype(np.float32)
+
+
+# MARK: - calibration
+
+Effect = Callable[[np.ndarray, float, tuple[int, int] | None, list[int]], dict]
+"""effect(vector, length, layers, tokens) -> {"low": {score: mean}, "high": {score: mean}, "detected": share}:
+the mean scores of the calibration faces moved by -length and +length."""
+
+
+def normalised_change(e: dict, a: Attribute, target: tuple[float, float]) -> float:
+    span = target[1] - target[0]
+    return (e["high"][a.score] - e["low"][a.score]) / span
+
+
+def choose_layers(fit: Fit, others: list[Fit], sets: dict[str, tuple[int, int]], effect: Effect, length: float,
+                  log=print) -> tuple[str, dict]:
+    """The layer set whose edit is the most selective: among the sets with at
+    least half the largest own change (smaller ones would need a much longer
+    step), the largest own change per cross-effect (all in units of each
+    attribute's target span), at one provisional length. Within 5% the larger
+    set wins, since it needs the shorter step."""
+    rows = {}
+    for name, layers in sets.items():
+        e = effect(fit.vector, length, layers, fit.tokens)
+        own = normalised_change(e, fit.attribute, fit.target)
+        cross = sum(abs(normalised_change(e, o.attribute, o.target)) for o in others if o.attribute.score in e["high"])
+        rows[name] = {"layers": list(layers), "own": own, "cross": cross, "selectivity": own / (cross + 0.05), "detected": e["detected"]}
+        log(f"  {fit.attribute.name} on {name:13s} layers {layers}: own {own:+.2f}, cross {cross:.2f} (target spans)")
+    ok = {k: v for k, v in rows.items() if v["detected"] >= MIN_DETECTED} or rows
+    top = max(v["own"] for v in ok.values())
+    ok = {k: v for k, v in ok.items() if v["own"] >= 0.5 * top}
+    best = max(v["selectivity"] for v in ok.values())
+    near = [k for k, v in ok.items() if v["selectivity"] >= 0.95 * best]
+    pick = max(near, key=lambda k: rows[k]["layers"][1] - rows[k]["layers"][0])
+    return pick, rows
+
+
+def calibrate(fit: Fit, layers: tuple[int, int], effect: Effect, start: float, max_length: float = 64.0,
+              iters: int = 5, log=print) -> dict:
+    """The length L in w at which the mean score moves across the target span
+    between -L and +L: doubling from `start` until the span is reached (or faces
+    stop being detected, or `max_length`), then bisection. Returns
+    {"length", "span_reached" (share of the target span), "detected", "capped"}."""
+    want = 1.0
+    def measure(length):
+        e = effect(fit.vector, length, layers, fit.tokens)
+        return normalised_change(e, fit.attribute, fit.target), e["detected"]
+    lo, hi = 0.0, start
+    got, det = measure(hi)
+    best = (hi, got, det)
+    while got < want and det >= MIN_DETECTED and hi < max_length:
+        lo, hi = hi, min(hi * 2, max_length)
+        got, det = measure(hi)
+        if det >= MIN_DETECTED and got > best[1]:
+            best = (hi, got, det)
+    capped = not (got >= want and det >= MIN_DETECTED)
+    if got >= want and det >= MIN_DETECTED:
+        best = (hi, got, det)
+    for _ in range(iters):
+        mid = (lo + hi) / 2
+        g, d = measure(mid)
+        if d < MIN_DETECTED or g >= want:
+            hi = mid
+            if d >= MIN_DETECTED:
+                best = (mid, g, d)
+        else:
+            lo = mid
+            if capped and g > best[1]:
+                best = (mid, g, d)
+    length, got, det = best
+    log(f"  {fit.attribute.name}: L {length:.2f} moves the mean score by {got:.2f} of the target span "
+        f"{fit.target[0]:.3g} -> {fit.target[1]:.3g}, faces detected at the ends {det * 100:.0f}%" + (" (capped)" if capped else ""))
+    return {"length": float(length), "span_reached": float(got), "detected": float(det), "capped": bool(capped)}
+
+
+def direction(name: str, fit: Fit, sigma: float, layers: tuple[int, int], length: float, per_step: float) -> directions_io.Direction:
+    return directions_io.Direction(name, fit.vector, float(sigma), "attribute", layers=[int(layers[0]), int(layers[1])],
+                                   tokens=list(fit.tokens), step=float(length / STEPS),
+                                   unit={"label": fit.attribute.label, "per_step": float(per_step)})
+
+
+def token_sigma(w: np.ndarray, vector: np.ndarray, tokens: list[int]) -> float:
+    """σ of the chosen tokens' w along the vector (per token, pooled)."""
+    return float((w[:, tokens].reshape(-1, w.shape[-1]).astype(np.float64) @ vector.astype(np.float64)).std())
+
+
+def finite_mean(x: np.ndarray) -> float:
+    x = x[np.isfinite(x)]
+    return float(x.mean()) if len(x) else math.nan
