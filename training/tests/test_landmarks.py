@@ -21,7 +21,8 @@ NETS = [pytest.param("labeller", marks=pytest.mark.skipif(not LABELLER, reason=L
         pytest.param("judge", marks=pytest.mark.skipif(not JUDGE, reason=JUDGE_WHY))]
 needs_data = pytest.mark.skipif(not glob.glob(os.path.join(DEFAULT_DATA, "*.zip")),
                                 reason=f"no utkface64 shards in {os.path.normpath(DEFAULT_DATA)}")
-needs_both = pytest.mark.skipif(not (LABELLER and JUDGE), reason=f"labeller: {LABELLER_WHY}; judge: {JUDGE_WHY}")
+needs_both = pytest.mark.skipif(not (LABELLER and JUDGE), reason="; ".join(
+    f"{net}: {why}" for net, ok, why in [("labeller", LABELLER, LABELLER_WHY), ("judge", JUDGE, JUDGE_WHY)] if not ok))
 
 # eyes 24 px apart, nose tip below their midpoint, mouth corners 16 px apart
 FRONTAL = np.array([[20, 24], [44, 24], [32, 36], [24, 46], [40, 46]], dtype=np.float64)
