@@ -146,8 +146,9 @@ _DLIB = None
 
 def _load_labeller():
     """(dlib detector, 68-point predictor), cached. The predictor file is found
-    inside face-recognition-models without importing it (its __init__ needs
-    pkg_resources, which new setuptools no longer has)."""
+    inside face-recognition-models without importing it (its __init__ imports
+    pkg_resources, which needs setuptools: deprecated, and not in a fresh
+    virtual environment of Python 3.12 or newer)."""
     global _DLIB
     if _DLIB is None:
         import dlib
@@ -202,13 +203,13 @@ def _judge_points(images: np.ndarray, batch: int = 100) -> np.ndarray:
 
 
 def label(images_u8: np.ndarray, network: str = "labeller") -> dict:
-    """Landmark labels of uint8 [N, H, W, 3] RGB faces (64x64 in this project):
+    """Landmark labels of uint8 [N, H, H, 3] RGB faces (64x64 in this project):
     yaw, smile (float32 [N], NaN where not found), found (bool [N]) and the 5
     points (float32 [N, 5, 2], in pixels of the input; the judge's are
     stretched, see the module docstring)."""
     images = np.ascontiguousarray(images_u8)
-    if images.dtype != np.uint8 or images.ndim != 4 or images.shape[-1] != 3:
-        raise ValueError(f"images: expected uint8 [N, H, W, 3], got {images.dtype} {list(images.shape)}")
+    if images.dtype != np.uint8 or images.ndim != 4 or images.shape[-1] != 3 or images.shape[1] != images.shape[2]:
+        raise ValueError(f"images: expected uint8 [N, H, H, 3] (square), got {images.dtype} {list(images.shape)}")
     if network not in NETWORKS:
         raise ValueError(f"network {network!r}: expected one of {NETWORKS}")
     points = (_labeller_points if network == "labeller" else _judge_points)(images)

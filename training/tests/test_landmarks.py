@@ -81,6 +81,8 @@ def test_bad_arguments_fail_loudly():
         landmarks.label(np.zeros((2, 64, 64, 3), np.float32))
     with pytest.raises(ValueError, match="expected uint8"):
         landmarks.label(np.zeros((64, 64, 3), np.uint8))
+    with pytest.raises(ValueError, match="square"):
+        landmarks.label(np.zeros((1, 64, 48, 3), np.uint8))
     with pytest.raises(ValueError, match="network 'oracle'"):
         landmarks.label(np.zeros((1, 64, 64, 3), np.uint8), network="oracle")
     with pytest.raises(ValueError, match="network 'oracle'"):
