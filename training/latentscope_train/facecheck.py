@@ -125,16 +125,20 @@ def _as_uint8_nchw(images: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float()
 
 
+def upscaled(images: np.ndarray) -> torch.Tensor:
+    """uint8 [B, H, W, 3] -> float [B, 160, 160, 3] in 0...255 (bilinear, rounded): MTCNN's input."""
+    x = F.interpolate(_as_uint8_nchw(images), size=(DETECT_SIZE, DETECT_SIZE), mode="bilinear",
+                      align_corners=False, antialias=False)
+    return x.round().clamp(0, 255).permute(0, 2, 3, 1).contiguous()
+
+
 def detect(images: np.ndarray, batch: int = 100) -> dict:
     """MTCNN detection on uint8 [N, H, W, 3] images (upscaled to 160 px).
     Returns per-image `found` (bool) and `prob` (best box probability or 0)."""
     mtcnn = load_mtcnn()
     found, prob = [], []
     for i in range(0, len(images), batch):
-        x = _as_uint8_nchw(images[i:i + batch])
-        x = F.interpolate(x, size=(DETECT_SIZE, DETECT_SIZE), mode="bilinear", align_corners=False, antialias=False)
-        x = x.round().clamp(0, 255).permute(0, 2, 3, 1).contiguous()   # [B, 160, 160, 3], float 0...255
-        _, probs = mtcnn.detect(x)
+        _, probs = mtcnn.detect(upscaled(images[i:i + batch]))
         for p in probs:
             p = [v for v in np.atleast_1d(p) if v is not None]
             found.append(len(p) > 0)

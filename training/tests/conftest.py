@@ -1,6 +1,8 @@
 """Shared test helpers: small configs and tiny synthetic data sets.
 
-No test reads the real UTKFace shards; data is made here, in temporary folders."""
+Data is made here, in temporary folders. Only test_landmarks.py reads the real
+UTKFace shards (a few faces, for networks that need real faces) and skips
+those tests when ../shared/datasets/utkface64 is absent."""
 from __future__ import annotations
 
 import io
