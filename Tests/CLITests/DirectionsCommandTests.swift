@@ -59,7 +59,7 @@ import Testing
         let lines = list.out.split(separator: "\n")
         #expect(lines.first == "index  name                method     sigma   explained  layers  tokens    step  per step")
         #expect(lines.count == 9)
-        #expect(lines[5].hasPrefix("    4  sefa-coarse0        sefa  ") && lines[5].hasSuffix("0-4         -"))
+        #expect(lines[5].hasPrefix("    4  sefa-coarse0        sefa  ") && lines[5].hasSuffix("0-4     all         -"))
         #expect(lines[8].hasPrefix("    7  older               user  "))
         #expect(list.stderr.isEmpty)
 
