@@ -68,12 +68,15 @@ process per face (wall time was 10-20x that, from the other jobs).
   mirrored image, r(smile, smile')             0.975 / 0.959     0.955 / 0.915
   yaw sd, labeller / judge             0.128 / 0.119     0.087 / 0.074
 
-So 6,000 faces take about 1.5 minutes of one core for the labeller and 3-3.5
-for the judge. Also tried as the labeller: MediaPipe's face mesh (mediapipe
-0.10.21, the last release with the bundled model; installable next to numpy 2
-only with --no-deps, plus OpenCV): on the same generated faces it agreed less
-with either network (yaw Spearman 0.85 with MTCNN, 0.76 with dlib) and was
-less repeatable under mirroring (yaw r 0.92, smile 0.92).
+Timed again on the idle machine (500 real faces): the labeller 13.8 ms a face
+(dlib uses one core), the judge 31 ms with one PyTorch thread and 20 ms with
+two. So 6,000 faces take about 1.5 minutes to label and 2-3 to judge.
+
+Also tried as the labeller: MediaPipe's face mesh (mediapipe 0.10.21, the
+last release with the bundled model; installable next to numpy 2 only with
+--no-deps, plus OpenCV): on the same generated faces it agreed less with
+either network (yaw Spearman 0.85 with MTCNN, 0.76 with dlib) and was less
+repeatable under mirroring (yaw r 0.92, smile 0.92).
 """
 from __future__ import annotations
 
