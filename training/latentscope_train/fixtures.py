@@ -43,14 +43,13 @@ def make_tiny_model(out_dir: str) -> Generator:
     return load_exported(out_dir)
 
 
-def make_tiny_classifier(G: Generator, out_dir: str, reference_path: str) -> None:
-    """A width-4 AttributeNet for the tiny model's 16x16 images, exported, and the
-    outputs of the unfolded network (eval mode) on deterministic images: two
-    patterns and two of the tiny model's faces (constant noise). The weights are
-    scaled up (a fresh init shrinks activations layer by layer) so the outputs
-    are of order one and differ between images."""
-    torch.manual_seed(4321)
-    net = AttributeNet(4)
+def randomised_classifier(width: int = 4, seed: int = 4321) -> AttributeNet:
+    """An AttributeNet in eval mode whose batch norms are far from the identity (so
+    folding them is exercised), its weights scaled up (a fresh init shrinks
+    activations layer by layer) so the outputs are of order one and differ
+    between images."""
+    torch.manual_seed(seed)
+    net = AttributeNet(width)
     with torch.no_grad():
         for m in net.modules():
             if isinstance(m, torch.nn.BatchNorm2d):
@@ -60,7 +59,14 @@ def make_tiny_classifier(G: Generator, out_dir: str, reference_path: str) -> Non
                 m.bias.normal_(0, 0.3)
             if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)):
                 m.weight.mul_(2.0)
-    net.eval()
+    return net.eval()
+
+
+def make_tiny_classifier(G: Generator, out_dir: str, reference_path: str) -> None:
+    """A width-4 AttributeNet for the tiny model's 16x16 images, exported, and the
+    outputs of the unfolded network (eval mode) on deterministic images: two
+    patterns and two of the tiny model's faces (constant noise)."""
+    net = randomised_classifier(4, 4321)
     os.makedirs(out_dir, exist_ok=True)
     r = G.cfg.resolution
     export_classifier(net, out_dir, metrics={"images": 0}, input_size=r)

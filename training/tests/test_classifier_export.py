@@ -26,18 +26,7 @@ torch.set_num_threads(1)
 
 def random_net(width: int = 4, seed: int = 0) -> AttributeNet:
     """An AttributeNet in eval mode whose batch norms are far from the identity."""
-    torch.manual_seed(seed)
-    net = AttributeNet(width)
-    with torch.no_grad():
-        for m in net.modules():
-            if isinstance(m, torch.nn.BatchNorm2d):
-                m.running_mean.normal_(0, 0.5)
-                m.running_var.uniform_(0.2, 2.0)
-                m.weight.uniform_(0.5, 2.0)
-                m.bias.normal_(0, 0.5)
-            if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)):
-                m.weight.mul_(2.0)
-    return net.eval()
+    return fixtures.randomised_classifier(width, seed)
 
 
 def test_folded_export_equals_the_network(tmp_path):
