@@ -63,7 +63,9 @@ def parse_args(argv=None):
     p.add_argument("--minutes", type=float, default=None, help="stop after this much wall time (this invocation)")
     p.add_argument("--kimg", type=float, default=None, help="stop once this many thousand real images were shown in total")
     p.add_argument("--batch", type=int, default=32, help="images per step, across all processes")
-    p.add_argument("--lr", type=float, default=0.0025)
+    p.add_argument("--lr", type=float, default=0.0025, help="learning rate of D (and of G unless --lr-g)")
+    p.add_argument("--lr-g", type=float, default=None,
+                   help="learning rate of G (default: --lr); below D's lets D lead (two time-scale update rule)")
     p.add_argument("--r1-gamma", type=float, default=0.05)
     p.add_argument("--r1-interval", type=int, default=16)
     p.add_argument("--mixing-prob", type=float, default=0.9)
@@ -143,7 +145,8 @@ class Trainer:
             init_from_exported(self.G, args.init_from)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         c = args.r1_interval / (args.r1_interval + 1)  # lazy regularisation keeps the effective step
-        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=args.lr, betas=(0.0, 0.99), eps=1e-8)
+        self.lr_g = args.lr if args.lr_g is None else args.lr_g
+        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=self.lr_g, betas=(0.0, 0.99), eps=1e-8)
         self.opt_D = torch.optim.Adam(self.D.parameters(), lr=args.lr * c, betas=(0.0, 0.99 ** c), eps=1e-8)
         self.step, self.nimg, self.train_seconds = 0, 0, 0.0
         self.log_file = None
@@ -200,8 +203,13 @@ class Trainer:
         self.G.load_state_dict(ck["G"])
         self.D.load_state_dict(ck["D"])
         self.G_ema.load_state_dict(ck["G_ema"])
-        self.opt_G.load_state_dict(ck["opt_G"])
-        self.opt_D.load_state_dict(ck["opt_D"])
+        # The saved moments carry on; the learning rates are this invocation's, so a
+        # resumed run can change them.
+        for opt, saved in ((self.opt_G, ck["opt_G"]), (self.opt_D, ck["opt_D"])):
+            rates = [(g["lr"], g["betas"]) for g in opt.param_groups]
+            opt.load_state_dict(saved)
+            for g, (lr, betas) in zip(opt.param_groups, rates):
+                g["lr"], g["betas"] = lr, betas
         self.restore_progress(ck)
         if self.rank == 0:
             print(f"resumed {path} at step {self.step} ({self.nimg / 1000:.1f} kimg)", flush=True)
@@ -363,8 +371,9 @@ class Trainer:
 
 def main(argv=None):
     args = parse_args(argv)
-    if not math.isfinite(args.lr) or args.lr <= 0:
-        raise SystemExit("--lr must be a positive number")
+    for name, v in (("--lr", args.lr), ("--lr-g", args.lr_g)):
+        if v is not None and (not math.isfinite(v) or v <= 0):
+            raise SystemExit(f"{name} must be a positive number")
     Trainer(args).run()
 
 

@@ -63,6 +63,24 @@ def test_checkpoint_resume(tmp_path, shards, small64_json):
     assert torch.load(run / "checkpoint.pt", map_location="cpu", weights_only=False)["step"] == 4
 
 
+def test_resume_takes_this_invocations_learning_rates(tmp_path, shards, small64_json):
+    run = tmp_path / "run"
+    Trainer(train_args(run, shards, small64_json, "--limit-images", "8", "--kimg", "0.004")).run()
+    u = Trainer(train_args(run, shards, small64_json, "--limit-images", "8", "--lr", "0.002", "--lr-g", "0.0005"))
+    assert u.step == 1
+    assert [g["lr"] for g in u.opt_G.param_groups] == [0.0005]
+    c = 2 / 3  # --r1-interval 2: D's rate and beta2 are scaled for the lazy R1 term
+    assert u.opt_D.param_groups[0]["lr"] == pytest.approx(0.002 * c)
+    assert u.opt_D.param_groups[0]["betas"][1] == pytest.approx(0.99 ** c)
+    assert u.opt_G.state_dict()["state"][0]["step"] == 1  # the moments were kept
+
+
+def test_lr_g_must_be_positive(tmp_path, shards, small64_json):
+    from latentscope_train.train import main
+    with pytest.raises(SystemExit, match="--lr-g must be a positive number"):
+        main(["--run", str(tmp_path / "r"), "--data", shards, "--config", small64_json, "--lr-g", "0"])
+
+
 def test_resume_refuses_another_architecture(tmp_path, shards, small64_json):
     run = tmp_path / "run"
     Trainer(train_args(run, shards, small64_json, "--limit-images", "8", "--kimg", "0.004")).run()
