@@ -7,6 +7,8 @@
 #include <locale.h>
 #include <wchar.h>
 #include <ncursesw/curses.h>
+#include <langinfo.h>
+#include <ncursesw/term.h> /* last: it defines capability names (lines, columns, …) as macros */
 
 static inline int ls_color_pair(int n) { return COLOR_PAIR(n); }
 static inline int ls_lines(void) { return LINES; }
@@ -33,4 +35,17 @@ static inline const char *ls_tigetstr(const char *name) {
     char *value = tigetstr(name);
     return value == (char *)-1 ? NULL : value;
 }
+/* The colours the terminfo entry for `term` declares (-1 when it names none), or -2 when
+   there is no entry. Loads the entry apart from any screen and frees it again. */
+static inline int ls_terminfo_colors(const char *term) {
+    TERMINAL *saved = cur_term;
+    int error = 0;
+    if (setupterm(term, -1, &error) != OK) { set_curterm(saved); return -2; }
+    int count = tigetnum("colors");
+    TERMINAL *loaded = set_curterm(saved);
+    if (loaded && loaded != saved) del_curterm(loaded);
+    return count < -1 ? -1 : count;
+}
+/* The character set of the current locale (LC_CTYPE), e.g. "UTF-8" or "ANSI_X3.4-1968". */
+static inline const char *ls_codeset(void) { return nl_langinfo(CODESET); }
 #endif

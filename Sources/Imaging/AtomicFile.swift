@@ -114,9 +114,18 @@ public enum AtomicFile {
 
     private static func writeDirectly(_ bytes: [UInt8], to path: String, truncate: Bool) throws {
         func fail(_ reason: String) -> ImagingError { .writeFailed(path: path, reason: reason) }
-        // No O_CREAT: the target exists and is not to be replaced. A FIFO blocks here until a reader opens it.
+        // No O_CREAT: the target exists and is not to be replaced.
+        let flags = O_WRONLY | O_NOCTTY | O_CLOEXEC | (truncate ? O_TRUNC : 0)
         var fd: Int32
-        repeat { fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC | (truncate ? O_TRUNC : 0)) } while fd < 0 && errno == EINTR
+        // A FIFO without a reader would block the open without a word: try without
+        // blocking first (ENXIO means nobody reads yet), say what we wait for, then wait.
+        repeat { fd = open(path, flags | O_NONBLOCK) } while fd < 0 && errno == EINTR
+        if fd >= 0 {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        } else if errno == ENXIO {
+            FileIO.note("waiting for a reader on the pipe '\(path)' (Ctrl-C to give up)")
+            repeat { fd = open(path, flags) } while fd < 0 && errno == EINTR
+        }
         guard fd >= 0 else { throw fail("cannot open it: \(FileIO.message(errno))") }
         defer { close(fd) }
         if isatty(fd) != 0 { throw fail("it is a terminal; PNG data would garble it") }

@@ -11,6 +11,12 @@ import Darwin
 
 enum FileIO {
     /// The C library's text for an errno value, e.g. "No such file or directory".
+    /// A line for the user on standard error, for what a write is waiting on.
+    static func note(_ text: String) {
+        let line = Array("latentscope: \(text)\n".utf8)
+        _ = line.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    }
+
     static func message(_ code: Int32) -> String {
         String(cString: strerror(code))
     }

@@ -8,13 +8,15 @@
 //      TERM_PROGRAM / LC_TERMINAL naming iTerm2 or WezTerm means iTerm2 inline images;
 //   4. a DA1 reply is the terminal speaking for itself: parameter 4 means sixel;
 //   5. without a DA1 reply, environment rules name terminals known to do kitty images or sixel;
-//   6. otherwise half blocks, with the colour depth from environment rules.
+//   6. otherwise half blocks, with the colour depth from terminfo and environment rules,
+//      or ASCII where the locale is not UTF-8.
 // Each environment rule carries a comment naming the quirk it handles.
 
 /// Names of the environment variables the rules read; `describe()` prints the ones set.
 let detectionVariables = [
     "LATENTSCOPE_RENDERER", "TERM", "COLORTERM", "TERM_PROGRAM", "TERM_PROGRAM_VERSION",
     "TMUX", "STY", "VTE_VERSION", "KONSOLE_VERSION", "WT_SESSION", "COLUMNS", "LINES",
+    "LC_TERMINAL", "LC_ALL", "LC_CTYPE", "LANG",
 ]
 
 /// A terminal multiplexer sitting between us and the real terminal.
@@ -129,10 +131,19 @@ enum DetectionRules {
     // MARK: - Colour
 
     /// The colour depth for half blocks and the rule that decided it.
-    static func colorLevel(_ environment: [String: String], multiplexer: Multiplexer?) -> (ColorLevel, String) {
+    static func colorLevel(
+        _ environment: [String: String], multiplexer: Multiplexer?, text: TextFacts = .assumed
+    ) -> (ColorLevel, String) {
         let term = environment["TERM"] ?? ""
         let colorterm = (environment["COLORTERM"] ?? "").lowercased()
         let program = environment["TERM_PROGRAM"] ?? ""
+
+        if term.isEmpty { return (.monochrome, "TERM is not set") }
+        // A TERM whose terminfo entry declares no colour (xterm-mono, vt100, ansi-mono) is
+        // the user saying so; it beats a COLORTERM inherited from an outer terminal.
+        if let declared = text.terminfoColors, declared < 8, !term.isEmpty {
+            return (.monochrome, "TERM=\(term) declares \(declared == 0 ? "no" : String(declared)) colours in terminfo")
+        }
 
         // GNU screen before 5.0 cannot pass 24-bit colour through, yet a COLORTERM inherited
         // from the outer terminal would claim it; so this rule comes before COLORTERM.
@@ -192,7 +203,7 @@ enum DetectionRules {
     /// The detected renderer (ignoring anything forced) and its reason.
     static func detectedRenderer(
         environment: [String: String], probe: ProbeResult, multiplexer: Multiplexer?,
-        color: (ColorLevel, String)
+        color: (ColorLevel, String), text: TextFacts = .assumed
     ) -> (Renderer, String) {
         let term = environment["TERM"] ?? ""
         // Without TERM nothing can be addressed; TERM=dumb (Emacs shell, some CI logs)
@@ -250,6 +261,10 @@ enum DetectionRules {
             } else {
                 whyNotSixel = notProbed
             }
+        }
+        // Half blocks are UTF-8 characters: a locale in another character set gets ASCII.
+        if !text.utf8 {
+            return (.ascii, "ascii: \(whyNotSixel); the locale's character set is \(text.codeset), not UTF-8")
         }
         let renderer = color.0.blockRenderer
         return (renderer, "\(renderer.rawValue): \(whyNotSixel); \(color.1)")

@@ -59,6 +59,8 @@ public final class Screen: ScreenDriver {
     /// Whether the terminal went away (its window closed, the SSH link dropped) while
     /// reading keys; curses then returns "no key" at once forever, so the caller must stop.
     public private(set) var hungUp = false
+    /// The locale is not UTF-8: text is drawn in ASCII.
+    public private(set) var asciiOnly = false
 
     public init(escapeDelayMilliseconds: Int = 25) {
         self.escapeDelayMilliseconds = escapeDelayMilliseconds
@@ -83,11 +85,19 @@ public final class Screen: ScreenDriver {
 
         // Wide-character curses needs the user's locale to know UTF-8 from Latin-1.
         setlocale(LC_ALL, "")
-        // newterm, unlike initscr, returns NULL for an unusable TERM instead of exiting.
-        guard let created = newterm(nil, ls_stdout(), ls_stdin()) else {
-            let term = getenv("TERM").map { String(cString: $0) } ?? ""
-            throw ScreenError.cannotInitialize(term: term)
+        asciiOnly = !TextFacts.isUTF8(codeset: ls_codeset().map { String(cString: $0) } ?? "")
+        // LINES and COLUMNS in the environment would otherwise fix the size for good, even
+        // across resizes: the terminal's own size (TIOCGWINSZ) wins whenever it can be read.
+        if TerminalProbe().windowSize() != nil {
+            use_env(false)
+            use_tioctl(true)
         }
+        // Without TERM there is no description to go by; nearly every terminal understands
+        // VT100's sequences, which is what the ASCII renderer chosen then needs.
+        let term = getenv("TERM").map { String(cString: $0) } ?? ""
+        let created = term.isEmpty ? newterm("vt100", ls_stdout(), ls_stdin()) : newterm(nil, ls_stdout(), ls_stdin())
+        // newterm, unlike initscr, returns NULL for an unusable TERM instead of exiting.
+        guard let created else { throw ScreenError.cannotInitialize(term: term) }
         screen = created
         _ = set_term(created)
         cursesActive = true
@@ -167,7 +177,7 @@ public final class Screen: ScreenDriver {
         guard isActive else { return }
         let size = self.size
         guard row >= 0, row < size.rows, col >= 0, col < size.cols else { return }
-        let characters = Self.clippedWideCharacters(text, width: size.cols - col)
+        let characters = Self.clippedWideCharacters(text, width: size.cols - col, asciiOnly: asciiOnly)
         guard !characters.isEmpty else { return }
         _ = wattrset(ls_stdscr(), Self.attributes(style))
         characters.withUnsafeBufferPointer {
@@ -275,11 +285,13 @@ public final class Screen: ScreenDriver {
     }
 
     /// `text` as wide characters that fit in `width` cells, with control characters shown as
-    /// `?` (curses would print them as two-cell `^X` and break the layout).
-    static func clippedWideCharacters(_ text: String, width: Int) -> [wchar_t] {
+    /// `?` (curses would print them as two-cell `^X` and break the layout). With `asciiOnly`
+    /// (a locale that is not UTF-8) the interface's symbols become ASCII look-alikes.
+    static func clippedWideCharacters(_ text: String, width: Int, asciiOnly: Bool = false) -> [wchar_t] {
         var result: [wchar_t] = []
         var used = 0
-        for scalar in text.unicodeScalars {
+        for original in text.unicodeScalars {
+            let scalar = asciiOnly ? ASCIIFallback.scalar(for: original) : original
             var character = wchar_t(bitPattern: scalar.value)
             var cells = Int(ls_wcwidth(character))
             if cells < 0 {

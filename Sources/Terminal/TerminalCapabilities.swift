@@ -56,6 +56,8 @@ public struct TerminalCapabilities: Sendable, Equatable {
     public var probe: ProbeResult
     /// The detection-relevant environment variables that were set.
     public var environment: [String: String]
+    /// What terminfo and the locale said.
+    public var text: TextFacts
     /// Anything worth telling the user, such as an ignored invalid override.
     public var notes: [String]
 
@@ -72,15 +74,17 @@ public struct TerminalCapabilities: Sendable, Equatable {
     ///     detection decide.
     ///   - environment: environment variables (only those in the rules are read).
     ///   - probe: what the live probe found, or `.notATerminal`.
+    ///   - text: the terminfo entry's colours and whether the locale is UTF-8.
     public static func decide(
-        choice: RendererChoice = .auto, environment: [String: String], probe: ProbeResult
+        choice: RendererChoice = .auto, environment: [String: String], probe: ProbeResult,
+        text: TextFacts = .assumed
     ) -> TerminalCapabilities {
         var notes: [String] = []
         let forced = DetectionRules.forced(choice: choice, environment: environment, notes: &notes)
         let multiplexer = DetectionRules.multiplexer(environment)
-        let color = DetectionRules.colorLevel(environment, multiplexer: multiplexer)
+        let color = DetectionRules.colorLevel(environment, multiplexer: multiplexer, text: text)
         let detected = DetectionRules.detectedRenderer(
-            environment: environment, probe: probe, multiplexer: multiplexer, color: color)
+            environment: environment, probe: probe, multiplexer: multiplexer, color: color, text: text)
         let cell = DetectionRules.cellSize(probe)
         let size = DetectionRules.terminalSize(probe, environment: environment)
 
@@ -108,6 +112,7 @@ public struct TerminalCapabilities: Sendable, Equatable {
             sizeSource: size.1,
             probe: probe,
             environment: environment.filter { detectionVariables.contains($0.key) },
+            text: text,
             notes: notes)
     }
 
@@ -130,12 +135,14 @@ public struct TerminalCapabilities: Sendable, Equatable {
     public static func detect(
         choice: RendererChoice = .auto,
         environment: [String: String] = processEnvironment(),
-        probe: TerminalProbe = TerminalProbe()
+        probe: TerminalProbe = TerminalProbe(),
+        text: TextFacts? = nil
     ) -> TerminalCapabilities {
         var ignored: [String] = []
         let forced = DetectionRules.forced(choice: choice, environment: environment, notes: &ignored)
         let sendQueries = forced.map { $0.0.isPixel } ?? true
-        return decide(choice: choice, environment: environment, probe: probe.run(sendQueries: sendQueries))
+        let facts = text ?? TextFacts.current(term: environment["TERM"])
+        return decide(choice: choice, environment: environment, probe: probe.run(sendQueries: sendQueries), text: facts)
     }
 
     // MARK: - Report
@@ -149,6 +156,8 @@ public struct TerminalCapabilities: Sendable, Equatable {
         lines.append(("detected", detectedReason))
         lines.append(("colours", "\(colorLevel.rawValue): \(colorReason)"))
         lines.append(("multiplexer", multiplexer?.description ?? "none"))
+        let terminfo = text.terminfoColors.map { "\($0) colours" } ?? "no entry"
+        lines.append(("text", "terminfo \(terminfo); locale character set \(text.codeset)\(text.utf8 ? "" : " (ASCII only)")"))
         var probeText = probe.status.rawValue
         if let attributes = probe.deviceAttributes {
             probeText += ", DA1 ?" + attributes.map(String.init).joined(separator: ";") + "c"

@@ -146,12 +146,37 @@ enum Check {
     }
 }
 
-/// Progress on standard error when it is a terminal (never in pipes or logs).
+/// Progress on standard error: on a terminal, one line rewritten in place; in a pipe or a
+/// log, a line every `LATENTSCOPE_PROGRESS_SECONDS` (default 10) seconds, so a short job
+/// prints nothing there and a long one still shows it is alive.
 func progressPrinter(_ what: String, quiet: Bool) -> ((Int, Int) -> Void)? {
-    guard !quiet, isatty(STDERR_FILENO) != 0 else { return nil }
-    return { done, total in
-        printError("\r\(what) \(done)/\(total)", terminator: done == total ? "\n" : "")
+    guard !quiet else { return nil }
+    if isatty(STDERR_FILENO) != 0 {
+        return { done, total in
+            printError("\r\(what) \(done)/\(total)", terminator: done == total ? "\n" : "")
+        }
     }
+    let interval = getenv("LATENTSCOPE_PROGRESS_SECONDS").flatMap { Double(String(cString: $0)) }.flatMap { $0 >= 0 ? $0 : nil } ?? 10
+    let start = monotonicSeconds()
+    var next = start + interval
+    var printed = false
+    return { done, total in
+        let now = monotonicSeconds()
+        if done < total, now >= next {
+            let percent = total > 0 ? done * 100 / total : 0
+            printError("\(what) \(done)/\(total) (\(percent)%, \(Int(now - start)) s)")
+            next = now + interval
+            printed = true
+        } else if done == total, printed {
+            printError("\(what) \(done)/\(total) (100%, \(Int(now - start)) s)")
+        }
+    }
+}
+
+private func monotonicSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
 }
 
 extension String {

@@ -69,4 +69,17 @@ import Testing
         #expect(piped.status == 0)
         #expect(piped.stderr == "wrote \(d)/g.png (92x110)\n", "no progress into a pipe: \(piped.stderr)")
     }
+
+    @Test func progressLinesInALogForLongJobs() throws {
+        let d = CLI.tempDir()
+        // With a zero interval every batch (16 images) counts as "long enough": a plain line each.
+        let r = try CLI.run(["grid", "--seeds", "0-39", "--size", "16", "-o", "\(d)/g.png"] + m,
+                            env: ["LATENTSCOPE_PROGRESS_SECONDS": "0"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stderr.split(separator: "\n").map(String.init)
+        #expect(!r.stderr.contains("\r"), "no carriage returns in a log: \(r.stderr)")
+        #expect(lines.filter { $0.hasPrefix("rendering ") }.map { $0.prefix(16) } == ["rendering 16/40 ", "rendering 32/40 ", "rendering 40/40 "], "\(r.stderr)")
+        #expect(lines.contains { $0.hasPrefix("rendering 40/40 (100%") }, "\(r.stderr)")
+        #expect(lines.last?.hasPrefix("wrote \(d)/g.png (") == true, "\(r.stderr)")
+    }
 }

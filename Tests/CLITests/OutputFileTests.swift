@@ -44,6 +44,30 @@ import TestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: d) == ["pipe"])
     }
 
+    @Test func aFIFOWithoutAReaderSaysWhatItWaitsFor() throws {
+        let d = CLI.tempDir()
+        let fifo = "\(d)/pipe"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let log = "\(d)/stderr.txt"
+        #expect(FileManager.default.createFile(atPath: log, contents: nil))
+        let p = BuiltBinary.process(["generate", "--seed", "3", "--size", "24", "-o", fifo, "--quiet"] + m)
+        p.standardError = try #require(FileHandle(forWritingAtPath: log))
+        try p.run()
+        // Nobody reads yet: the tool must say so instead of hanging silently.
+        let deadline = Date(timeIntervalSinceNow: 60)
+        var said = ""
+        while Date() < deadline, !said.contains("waiting for a reader") {
+            Thread.sleep(forTimeInterval: 0.1)
+            said = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        }
+        #expect(said.contains("waiting for a reader on the pipe '\(fifo)'"), "\(said)")
+        #expect(p.isRunning, "it waits for the reader")
+        let bytes = try #require(FileHandle(forReadingAtPath: fifo)).readDataToEndOfFile()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(try PNGCodec.decode([UInt8](bytes)).width == 24)
+    }
+
     @Test(.enabled(if: getuid() == 0, "mounting a small filesystem needs root"))
     func aFullDiskIsAClearErrorAndKeepsTheOldFile() throws {
         let d = CLI.tempDir()

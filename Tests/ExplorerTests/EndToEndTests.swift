@@ -102,26 +102,37 @@ final class TmuxSession {
     func waitFor(_ text: String, timeout: Double = 20) -> Bool { wait(for: "'\(text)'", timeout: timeout) { $0.contains(text) } }
 }
 
-@Suite(.serialized) struct EndToEndTests {
-    /// A script that records the terminal settings, runs the explorer, then records its exit status and the settings again.
-    func script(in dir: String, args: String) throws -> String {
+extension TmuxSession {
+    /// A script that records the terminal settings, runs the explorer on the tiny model with
+    /// `args` (after `environment`, shell assignments such as `TERM=xterm-mono`), then records
+    /// its exit status and the settings again. The locale is UTF-8 unless `environment` says
+    /// otherwise, so what the screen shows does not depend on the machine's.
+    static func explorerScript(in dir: String, args: String, environment: String = "") throws -> String {
         let text = """
             cd '\(dir)'
+            export LC_ALL=C.UTF-8
             # Ctrl-C goes to the whole foreground group: the script must outlive it to report.
             trap ':' INT
             stty -g > before.txt
-            '\(Binary.path)' --model '\(Fixture.tinyModel)' \(args)
+            echo "before the explorer"
+            sh explorer.sh
             echo "EXIT=$?" > exit.txt
             stty -g > after.txt
             echo "explorer finished"
             sleep 600
             """
+        // exec keeps the shell's process id, written first, for tests that signal the explorer.
+        let explorer = """
+            echo $$ > explorer.pid
+            exec env \(environment) '\(Binary.path)' --model '\(Fixture.tinyModel)' \(args)
+            """
+        try explorer.write(toFile: dir + "/explorer.sh", atomically: true, encoding: .utf8)
         let path = dir + "/run.sh"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
-    func waitForFile(_ path: String, timeout: Double = 20) -> String? {
+    static func waitForFile(_ path: String, timeout: Double = 20) -> String? {
         let deadline = Date(timeIntervalSinceNow: timeout)
         while Date() < deadline {
             if let s = try? String(contentsOfFile: path, encoding: .utf8), !s.isEmpty { return s }
@@ -129,6 +140,11 @@ final class TmuxSession {
         }
         return nil
     }
+}
+
+@Suite(.serialized) struct EndToEndTests {
+    func script(in dir: String, args: String) throws -> String { try TmuxSession.explorerScript(in: dir, args: args) }
+    func waitForFile(_ path: String, timeout: Double = 20) -> String? { TmuxSession.waitForFile(path, timeout: timeout) }
 
     @Test(.enabled(if: TmuxSession.available, "tmux is not installed: the end-to-end terminal test is skipped"))
     func walkMixInspectExportSaveAndQuit() throws {

@@ -315,4 +315,48 @@ struct DetectionTests {
             environment: ["TERM": "xterm", "HOME": "/root", "SECRET_TOKEN": "x"], probe: .notATerminal)
         #expect(capabilities.environment == ["TERM": "xterm"])
     }
+
+    // MARK: - terminfo and the locale
+
+    @Test func aTERMWithoutColoursInTerminfoIsMonochromeEvenWithCOLORTERM() {
+        let mono = TextFacts(terminfoColors: 0, utf8: true)
+        let c = TerminalCapabilities.decide(environment: ["TERM": "xterm-mono", "COLORTERM": "truecolor"],
+                                            probe: answered([62, 22]), text: mono)
+        #expect(c.colorLevel == .monochrome)
+        #expect(c.renderer == .ascii)
+        #expect(c.colorReason == "TERM=xterm-mono declares no colours in terminfo")
+        // 8 colours or more, or no entry at all: the other rules decide as before.
+        let eight = TerminalCapabilities.decide(environment: ["TERM": "xterm", "COLORTERM": "truecolor"],
+                                                probe: answered([62, 22]), text: TextFacts(terminfoColors: 8, utf8: true))
+        #expect(eight.colorLevel == .truecolor)
+        let none = TerminalCapabilities.decide(environment: ["TERM": "xterm-ghostty"], probe: answered([62, 22]),
+                                               text: TextFacts(terminfoColors: nil, utf8: true))
+        #expect(none.colorLevel == .truecolor)
+    }
+
+    @Test func aLocaleThatIsNotUTF8GetsASCIIInsteadOfHalfBlocks() {
+        let latin = TextFacts(terminfoColors: 256, utf8: false, codeset: "ANSI_X3.4-1968")
+        let blocks = TerminalCapabilities.decide(environment: ["TERM": "xterm-256color"], probe: answered([62, 22]), text: latin)
+        #expect(blocks.renderer == .ascii)
+        #expect(blocks.reason.hasSuffix("the locale's character set is ANSI_X3.4-1968, not UTF-8"), "\(blocks.reason)")
+        // Pixels do not depend on the character set: sixel stays.
+        let sixel = TerminalCapabilities.decide(environment: ["TERM": "xterm"], probe: answered([63, 4]), text: latin)
+        #expect(sixel.renderer == .sixel)
+    }
+
+    @Test func codesetNames() {
+        #expect(TextFacts.isUTF8(codeset: "UTF-8"))
+        #expect(TextFacts.isUTF8(codeset: "utf8"))
+        #expect(!TextFacts.isUTF8(codeset: "ANSI_X3.4-1968"))
+        #expect(!TextFacts.isUTF8(codeset: "ISO-8859-1"))
+        #expect(!TextFacts.isUTF8(codeset: ""))
+    }
+
+    @Test func terminfoIsReadForRealEntries() {
+        // ncurses-base ships these entries on every Debian system.
+        #expect(TextFacts.current(term: "xterm-mono").terminfoColors == 0)
+        #expect(TextFacts.current(term: "xterm-256color").terminfoColors == 256)
+        #expect(TextFacts.current(term: "no-such-terminal-anywhere").terminfoColors == nil)
+        #expect(TextFacts.current(term: nil).terminfoColors == nil)
+    }
 }

@@ -140,6 +140,17 @@ struct HelpersTests {
         #expect(Screen.clippedWideCharacters("abcdef", width: 3).count == 3)
     }
 
+    @Test func withoutUTF8TheSymbolsBecomeOneASCIICharacterEach() {
+        let text = "ψ 1.00 │ σ0.50 ←→ … ±3σ ≈ █▀ 漢"
+        let ascii = Screen.clippedWideCharacters(text, width: 200, asciiOnly: true)
+        let shown = String(decoding: ascii.map { UInt8(truncatingIfNeeded: $0) }, as: UTF8.self)
+        #expect(ascii.allSatisfy { $0 < 0x80 })
+        #expect(shown == "Y 1.00 | s0.50 <> ~ +3s ~ #\" ?")
+        // One character for one, so layouts measured in characters hold.
+        #expect(ascii.count == text.unicodeScalars.count)
+        #expect(Screen.clippedWideCharacters(text, width: 200).first == wchar_t(bitPattern: 0x3C8))
+    }
+
     @Test func screenRefusesToStartWithoutATerminal() throws {
         // Under `swift test` stdout is not a TTY (output is captured); skip if run in one.
         guard isatty(1) == 0 || isatty(0) == 0 else { return }

@@ -49,6 +49,7 @@ struct Explore: ParsableCommand {
             print(TerminalCapabilities.detect(choice: choice).describe())
             return
         }
+        CrashReports.restartWithoutPrompt()
         let options = ExplorerOptions(renderer: choice, exportFolder: exportDir ?? ".", sessionPath: session, seed: seed)
         do {
             try ExplorerLauncher.checkExportFolder(options.exportFolder)
