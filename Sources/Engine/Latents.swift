@@ -68,15 +68,6 @@ public struct WPlus: Sendable, Equatable {
             }
         }
     }
-
-    /// Adds `amount * direction` where the direction spans a whole token set (tokens*wDim values).
-    public mutating func addTokenSet(_ direction: [Float], amount: Float, layers range: ClosedRange<Int>) {
-        precondition(direction.count == tokens * wDim)
-        for l in range.clamped(to: 0...(layers - 1)) {
-            let o = offset(l, 0)
-            for i in 0..<(tokens * wDim) { values[o + i] += amount * direction[i] }
-        }
-    }
 }
 
 /// Where a layer's per-pixel noise comes from.

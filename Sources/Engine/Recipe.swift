@@ -53,9 +53,34 @@ public struct Recipe: Codable, Sendable, Equatable {
         self.psi = psi
     }
 
-    /// The largest offset, in steps, along one direction (GANSpace's sliders stop at ±10 σ; twice that
-    /// leaves room). Larger amounts, from a session file or a walk, are clamped to it.
-    public static let maxOffset: Float = 20
+    /// The bounds of a recipe and of the explorer's edits, wherever a value comes from (a flag,
+    /// a key, a command, a session file): the CLI, the explorer, sessions and sheets all read
+    /// them here.
+    public enum Limits {
+        /// Truncation ψ. Beyond ±2 faces dissolve; 1 is no truncation, 0 the average face.
+        public static let psi: ClosedRange<Float> = -2...2
+        /// The largest offset, in steps, along one direction (GANSpace's sliders stop at ±10 σ;
+        /// twice that leaves room). Larger amounts, from a session file or a walk, are clamped.
+        public static let offset: Float = 20
+        /// The explorer's step size, in steps of a direction.
+        public static let stepSize: ClosedRange<Float> = 0.05...5
+        /// The amplitude of the explorer's bounce animation: above 0, at most `offset`.
+        public static let bounceAmplitude: ClosedRange<Float> = Float.leastNonzeroMagnitude...offset
+
+        /// Why `psi` is not a valid ψ (NaN, infinite or out of range), or nil.
+        public static func psiProblem(_ psi: Float) -> String? {
+            psi.isFinite && Limits.psi.contains(psi) ? nil
+                : "must be between \(Int(Limits.psi.lowerBound)) and \(Int(Limits.psi.upperBound)), not \(psi)"
+        }
+
+        /// Why `amplitude` is not a valid bounce amplitude, or nil.
+        public static func bounceAmplitudeProblem(_ amplitude: Float) -> String? {
+            amplitude.isFinite && bounceAmplitude.contains(amplitude) ? nil : "amplitude must be in (0, \(Int(offset))] σ"
+        }
+    }
+
+    /// The largest offset along one direction (`Limits.offset`).
+    public static var maxOffset: Float { Limits.offset }
 
     /// `amount` within ±maxOffset; NaN (never a meaningful offset) becomes 0.
     public static func clampedOffset(_ amount: Float) -> Float {

@@ -37,27 +37,12 @@ typealias F8 = SIMD8<Float>
     while i < n { y[i] += x[i]; i += 1 }
 }
 
-/// z = x + y element-wise.
-@inline(__always) func vsum(_ z: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ n: Int) {
-    var i = 0
-    while i + 8 <= n { store8(load8(x + i) + load8(y + i), z + i); i += 8 }
-    while i < n { z[i] = x[i] + y[i]; i += 1 }
-}
-
 /// d = x - m, and acc += d * d (the centring and variance passes of a norm in one).
 @inline(__always) func vcentreSquare(_ d: UnsafeMutablePointer<Float>, _ acc: UnsafeMutablePointer<Float>,
                                      _ x: UnsafePointer<Float>, _ m: UnsafePointer<Float>, _ n: Int) {
     var i = 0
     while i + 8 <= n { let v = load8(x + i) - load8(m + i); store8(v, d + i); store8(load8(acc + i) + v * v, acc + i); i += 8 }
     while i < n { let v = x[i] - m[i]; d[i] = v; acc[i] += v * v; i += 1 }
-}
-
-/// y += a (a scalar) element-wise.
-@inline(__always) func vaddScalar(_ y: UnsafeMutablePointer<Float>, _ a: Float, _ n: Int) {
-    var i = 0
-    let av = F8(repeating: a)
-    while i + 8 <= n { store8(load8(y + i) + av, y + i); i += 8 }
-    while i < n { y[i] += a; i += 1 }
 }
 
 /// exp of 8 floats: Cephes' expf (range reduction by ln 2, degree-6 polynomial), within 2 ulp of libm for |x| < 87.

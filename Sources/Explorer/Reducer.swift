@@ -8,10 +8,8 @@ import Foundation
 import Sheets
 
 public enum Reducer {
-    /// ψ stays within what the CLI accepts.
-    public static let psiRange: ClosedRange<Float> = -2...2
-    /// The step size stays within 0.05 ... 5 σ.
-    public static let stepRange: ClosedRange<Float> = 0.05...5
+    static let psiRange = Recipe.Limits.psi
+    static let stepRange = Recipe.Limits.stepSize
 
     /// The pure form: a new state and the effects.
     public static func reduce(_ state: ExplorerState, _ action: Action, model: ModelInfo) -> (ExplorerState, [Effect]) {
@@ -40,7 +38,7 @@ public enum Reducer {
         case .adjustPsi(let delta):
             commit(&state) { $0.psi = roundPsi($0.psi + delta) }
         case .setPsi(let psi):
-            guard psi.isFinite, psiRange.contains(psi) else { return fail(&state, "ψ must be between -2 and 2, not \(psi)") }
+            if let problem = Recipe.Limits.psiProblem(psi) { return fail(&state, "ψ \(problem)") }
             commit(&state) { $0.psi = roundPsi(psi) }
         case .setCutoff(let cutoff):
             if let c = cutoff, !(0..<model.numLayers).contains(c) {
@@ -138,7 +136,7 @@ public enum Reducer {
                 ? "animating along \(model.directions[state.selectedDirection].name) ±\(SigmaFormat.plain(state.bounceAmplitude))\(stepUnit(state, model)): any key stops"
                 : "random walk: any key stops")
         case .setBounceAmplitude(let a):
-            guard a.isFinite, a > 0, a <= Recipe.maxOffset else { return fail(&state, "amplitude must be in (0, \(Int(Recipe.maxOffset))] σ") }
+            if let problem = Recipe.Limits.bounceAmplitudeProblem(a) { return fail(&state, problem) }
             state.bounceAmplitude = a
         case .stopAnimation:
             stopAnimation(&state)

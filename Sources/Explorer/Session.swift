@@ -237,7 +237,7 @@ public enum SessionStore {
                 r.tokenSources = []
                 warnings.append("\(what): style mixing did not fit this model and was cleared")
             }
-            if !(-2...2).contains(r.psi) || !r.psi.isFinite {
+            if Recipe.Limits.psiProblem(r.psi) != nil {
                 r.psi = 1
                 warnings.append("\(what): ψ out of range, reset to 1")
             }
@@ -263,8 +263,8 @@ public enum SessionStore {
         }
         if let l = s.ui.editLayers, l.lowerBound < 0 || l.upperBound >= model.numLayers { s.ui.editLayers = nil }
         if let t = s.ui.editTokens, t.contains(where: { $0 < 0 || $0 >= model.tokens }) { s.ui.editTokens = nil }
-        if !(0.01...10).contains(s.ui.stepSize) { s.ui.stepSize = 0.5 }
-        if let b = s.ui.bounceAmplitude, !(b > 0 && b <= 20) { s.ui.bounceAmplitude = nil }
+        if !Recipe.Limits.stepSize.contains(s.ui.stepSize) { s.ui.stepSize = 0.5 }
+        if let b = s.ui.bounceAmplitude, Recipe.Limits.bounceAmplitudeProblem(b) != nil { s.ui.bounceAmplitude = nil }
         return (s, warnings)
     }
 
@@ -283,6 +283,6 @@ public enum SessionStore {
         state.editLayers = s.ui.editLayers
         state.editTokens = s.ui.editTokens
         state.attention = s.ui.attention
-        if let b = s.ui.bounceAmplitude, b > 0, b <= 20 { state.bounceAmplitude = b }
+        if let b = s.ui.bounceAmplitude, Recipe.Limits.bounceAmplitudeProblem(b) == nil { state.bounceAmplitude = b }
     }
 }

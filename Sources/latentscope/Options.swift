@@ -66,7 +66,7 @@ struct LatentOptions: ParsableArguments {
     var noiseSeed: UInt64?
 
     func validate() throws {
-        guard psi.isFinite, psi >= -2, psi <= 2 else { throw ValidationError("--psi must be between -2 and 2, not \(psi)") }
+        if let problem = Recipe.Limits.psiProblem(psi) { throw ValidationError("--psi \(problem)") }
         if let cutoff, cutoff < 0 { throw ValidationError("--cutoff must be >= 0") }
     }
 
