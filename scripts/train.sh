@@ -21,12 +21,15 @@ threads=${THREADS:-$(nproc)}
 # The recipe (docs/training.md, "The second model"). Changing any architecture value
 # needs a new run folder and a new checkpoint file. --init-from and --d-warmup only act
 # on a run that starts from nothing: G then starts from the bundled model's weights
-# (the run in training/checkpoints/ began from the first release, 201.6 kimg).
+# (the run in training/checkpoints/ began from the first release, 201.6 kimg). --lr-g
+# (G's rate below D's 0.0025) holds from 31.3 kimg on; learning rates may change between
+# invocations.
 recipe=(
     --config '{"pos_grid": 16}'
     --d-channels '{"64": 64, "32": 96, "16": 128, "8": 256, "4": 256}'
     --init-from "$root/assets/models/utkface64"
     --d-warmup 150
+    --lr-g 0.001
 )
 cd training
 # Linux with autogroup scheduling shares the CPU between terminal sessions (process groups) before nice values
