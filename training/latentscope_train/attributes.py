@@ -39,6 +39,7 @@ import torch.nn.functional as F
 
 from . import directions_io
 from .rng import GOLDEN, MASK, STREAM_MUL, STREAM_Z
+from .atomic import write_atomically
 
 ARCH_VERSION = 1
 DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "latentscope")
@@ -209,10 +210,8 @@ def classifier(data_dir: str, cache_dir: str | None = DEFAULT_CACHE, epochs: int
     log(f"classifier: held-out age MAE {metrics['age_mae']:.2f} years (predicting the median: {metrics['baseline_age_mae']:.2f}), "
         f"gender accuracy {metrics['gender_accuracy']:.3f} (majority class: {metrics['baseline_gender_accuracy']:.3f})")
     if path:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = path + f".tmp-{os.getpid()}"
-        torch.save({"state": net.state_dict(), "width": width, "metrics": metrics, "settings": settings, "data": os.path.abspath(data_dir)}, tmp)
-        os.replace(tmp, path)
+        state = {"state": net.state_dict(), "width": width, "metrics": metrics, "settings": settings, "data": os.path.abspath(data_dir)}
+        write_atomically(path, lambda tmp: torch.save(state, tmp))
     return net, metrics
 
 
@@ -361,10 +360,7 @@ def labelled_samples(G, labeller: Scorer, samples: int, cache: str | None, log=p
             return z["w"], {k[6:]: z[k] for k in z.files if k.startswith("score_")}
     w, scores = score_seeds(G, labeller, seeds, log=log)
     if path:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = path + f".tmp-{os.getpid()}.npz"
-        np.savez(tmp, w=w, **{f"score_{k}": v for k, v in scores.items()})
-        os.replace(tmp, path)
+        write_atomically(path, lambda tmp: np.savez(tmp, w=w, **{f"score_{k}": v for k, v in scores.items()}), suffix=".npz")
     return w, scores
 
 

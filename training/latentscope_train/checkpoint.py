@@ -22,6 +22,7 @@ import io
 import os
 
 import torch
+from .atomic import write_atomically
 
 BUDGET = 20 * 1000 * 1000
 FORMAT = "latentscope-compact-checkpoint"
@@ -69,18 +70,7 @@ def compact(full: dict, dtype: torch.dtype = torch.float16, moment_dtype: torch.
 
 def save(obj: dict, path: str) -> None:
     """Write atomically: a temporary file in the same folder, fsynced, then renamed."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    write_atomically(path, lambda tmp: torch.save(obj, tmp))
 
 
 def load(path: str, device="cpu") -> dict:

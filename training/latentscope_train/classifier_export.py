@@ -28,7 +28,8 @@ import torch.nn as nn
 from safetensors.torch import save
 
 from .attributes import AGE_SCALE, AttributeNet
-from .export import _atomic_write, _sorted_metadata
+from .atomic import write_bytes, write_text
+from .export import _sorted_metadata
 
 FORMAT = "latentscope-attributes"
 FORMAT_VERSION = 1
@@ -97,8 +98,8 @@ def export_classifier(net: AttributeNet, folder: str, metrics: dict | None = Non
     if bad:
         raise ValueError(f"tensor {bad[0]} has non-finite values after folding")
     blob = _sorted_metadata(save(tensors, metadata={"format": FORMAT, "format_version": str(FORMAT_VERSION)}))
-    _atomic_write(os.path.join(folder, "attributes.safetensors"), lambda p: open(p, "wb").write(blob))
-    _atomic_write(os.path.join(folder, "attributes.json"), lambda p: open(p, "w").write(json.dumps(info, indent=2) + "\n"))
+    write_bytes(os.path.join(folder, "attributes.safetensors"), blob)
+    write_text(os.path.join(folder, "attributes.json"), json.dumps(info, indent=2) + "\n")
     return info
 
 

@@ -15,6 +15,7 @@ import zipfile
 import numpy as np
 import torch
 from PIL import Image
+from .atomic import write_atomically
 
 DEFAULT_DATA = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "datasets", "utkface64")
 
@@ -53,10 +54,8 @@ def cached_images(root: str, cache: str | None) -> np.ndarray:
         return np.load(cache)
     images, _ = load_images(root)
     if cache:
-        os.makedirs(os.path.dirname(cache), exist_ok=True)
-        tmp = f"{cache}.{os.getpid()}.tmp.npy"  # several processes may build it at once
-        np.save(tmp, images)
-        os.replace(tmp, cache)
+        # Several processes may build it at once: each writes its own temporary file.
+        write_atomically(cache, lambda tmp: np.save(tmp, images), suffix=".npy")
     return images
 
 

@@ -29,6 +29,7 @@ import json
 import math
 import os
 import sys
+from .atomic import write_text
 
 BEGIN = "<!-- results:begin -->"
 END = "<!-- results:end -->"
@@ -393,10 +394,7 @@ def main(argv=None) -> int:
     if new == doc:
         print(f"{args.doc} already current")
         return 0
-    tmp = args.doc + ".tmp"
-    with open(tmp, "w", encoding="utf-8", newline="") as f:
-        f.write(new)
-    os.replace(tmp, args.doc)
+    write_text(args.doc, new)
     print(f"rewrote the results of {args.doc}")
     return 0
 

@@ -24,12 +24,13 @@ import fcntl
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 import numpy as np
 from safetensors.numpy import load_file, save_file
+
+from .atomic import write_atomically, write_text
 
 FORMAT = "latentscope-directions"
 FORMAT_VERSION = 1
@@ -77,19 +78,6 @@ def read(folder: str, w_dim: int) -> list[Direction]:
                          f"expected [{len(entries)}, {w_dim}]")
     return [Direction(e["name"], vectors[i].astype(np.float32), float(e["sigma"]), e["method"],
                       e.get("explained"), e.get("layers"), e.get("tokens"), e.get("step"), e.get("unit")) for i, e in enumerate(entries)]
-
-
-def _atomic(path: str, write: Callable[[str], None]):
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 @contextlib.contextmanager
@@ -152,9 +140,9 @@ def _write_unlocked(folder: str, directions: list[Direction], w_dim: int):
         entries.append(e)
     vectors = np.stack([d.vector.astype(np.float32) for d in directions]) if directions else np.zeros((0, w_dim), np.float32)
     meta = {"format": FORMAT, "names": json.dumps([d.name for d in directions])}
-    _atomic(os.path.join(folder, "vectors.safetensors"), lambda p: save_file({"vectors": np.ascontiguousarray(vectors)}, p, metadata=meta))
+    write_atomically(os.path.join(folder, "vectors.safetensors"), lambda p: save_file({"vectors": np.ascontiguousarray(vectors)}, p, metadata=meta))
     index = {"format": FORMAT, "format_version": FORMAT_VERSION, "directions": entries}
-    _atomic(os.path.join(folder, "index.json"), lambda p: open(p, "w").write(json.dumps(index, indent=2, sort_keys=True) + "\n"))
+    write_text(os.path.join(folder, "index.json"), json.dumps(index, indent=2, sort_keys=True) + "\n")
 
 
 def merge(folder: str, new: list[Direction], replace: Callable[[Direction], bool], w_dim: int) -> list[Direction]:

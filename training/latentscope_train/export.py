@@ -12,11 +12,11 @@ import argparse
 import json
 import os
 import struct
-import tempfile
 
 import torch
 from safetensors.torch import save
 
+from .atomic import write_bytes, write_text
 from .model import LN_EPS, LRELU_GAIN, LRELU_SLOPE, Generator, GeneratorConfig, count_params, synthesis_flops
 
 FORMAT = "latentscope-generator"
@@ -65,18 +65,6 @@ def model_config(G: Generator, name: str, dtype: str, extra: dict | None = None)
     }
 
 
-def _atomic_write(path: str, write):
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; shipped files are world-readable
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def _sorted_metadata(blob: bytes) -> bytes:
     """safetensors writes its __metadata__ map in a random order (a Rust
     HashMap), so two exports of the same weights could differ byte for byte.
@@ -101,9 +89,8 @@ def export_generator(G: Generator, out_dir: str, name: str, dtype: str = "float3
         tensors = {k: v.half() for k, v in tensors.items()}
     config = model_config(G, name, dtype, extra)
     blob = _sorted_metadata(save(tensors, metadata={"format": FORMAT, "format_version": str(FORMAT_VERSION)}))
-    _atomic_write(os.path.join(out_dir, "generator.safetensors"), lambda p: open(p, "wb").write(blob))
-    _atomic_write(os.path.join(out_dir, "config.json"),
-                  lambda p: open(p, "w").write(json.dumps(config, indent=2) + "\n"))
+    write_bytes(os.path.join(out_dir, "generator.safetensors"), blob)
+    write_text(os.path.join(out_dir, "config.json"), json.dumps(config, indent=2) + "\n")
     return config
 
 

@@ -6,6 +6,7 @@ import os
 import numpy as np
 import torch
 from PIL import Image
+from .atomic import write_atomically
 
 
 def to_uint8(imgs: torch.Tensor) -> np.ndarray:
@@ -26,7 +27,4 @@ def save_grid(imgs: torch.Tensor, path: str, cols: int = 8, pad: int = 2, scale:
     im = Image.fromarray(canvas)
     if scale > 1:
         im = im.resize((im.width * scale, im.height * scale), Image.NEAREST)
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = path + ".tmp.png"
-    im.save(tmp)
-    os.replace(tmp, path)
+    write_atomically(path, lambda tmp: im.save(tmp, format="PNG"), suffix=".png")

@@ -20,6 +20,7 @@ from .export import load_exported
 from .imageio import save_grid
 from .model import Generator, GeneratorConfig
 from .rng import seed_z
+from .atomic import write_atomically
 
 LOSS_PNG = "training-loss.png"
 GRID_PNG = "samples-8x8.png"
@@ -85,11 +86,8 @@ def plot_losses(log_path: str, out_png: str, title: str | None = None) -> str:
     hours = np.nanmax(log["seconds"]) / 3600 if "seconds" in log else float("nan")
     fig.suptitle(title or f"training: {x[-1]:.0f} kimg, step {log['step'][-1]:.0f}, {hours:.1f} h of training")
     fig.tight_layout()
-    os.makedirs(os.path.dirname(os.path.abspath(out_png)), exist_ok=True)
-    tmp = out_png + ".tmp.png"
-    fig.savefig(tmp, dpi=110)
+    write_atomically(out_png, lambda tmp: fig.savefig(tmp, dpi=110, format="png"), suffix=".png")
     plt.close(fig)
-    os.replace(tmp, out_png)
     return out_png
 
 

@@ -26,6 +26,7 @@ from .data import DEFAULT_DATA, load_images, to_tensor
 from .export import load_exported
 from .imageio import save_grid
 from .rng import seed_z
+from .atomic import write_text
 
 
 def hf_energy(imgs: torch.Tensor) -> float:
@@ -91,10 +92,7 @@ def main(argv=None):
     if "real_hf" in result:
         print(f"{'real faces':40s} hf {result['real_hf']:.4f}")
     if a.out:
-        tmp = a.out + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(json.dumps(result, indent=2) + "\n")
-        os.replace(tmp, a.out)
+        write_text(a.out, json.dumps(result, indent=2) + "\n")
     if a.figure:
         save_grid(F.interpolate(imgs, scale_factor=2, mode="nearest"), a.figure, cols=8)
     return result
