@@ -38,45 +38,12 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import directions_io
-from .rng import GOLDEN, MASK, STREAM_MUL, STREAM_Z
+from .rng import LABEL_FIRST_SEED, SIGMA_FIRST_SEED, seed_z_batch
 from .atomic import write_atomically
 
 ARCH_VERSION = 1
 DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "latentscope")
-LABEL_FIRST_SEED = 1 << 41      # seeds of the labelled samples (away from the faces users type)
-SIGMA_FIRST_SEED = 1 << 40      # the engine's WSampler.defaultFirstSeed
 AGE_SCALE = 30.0                # the age head predicts age / AGE_SCALE
-
-
-# MARK: - seeds -> z, vectorised over seeds
-
-def seed_z_batch(seeds: np.ndarray, tokens: int, z_dim: int) -> np.ndarray:
-    """rng.seed_z for many seeds at once: float32 [len(seeds), tokens, z_dim].
-    SplitMix64 runs across seeds in numpy uint64 (arithmetic wraps mod 2^64, as
-    in the reference); Box-Muller in float64, rounded to float32."""
-    n = tokens * z_dim
-    state = np.asarray(seeds, dtype=np.uint64) ^ np.uint64((STREAM_Z * STREAM_MUL) & MASK)
-    out = np.empty((len(state), n + (n & 1)), dtype=np.float64)
-    golden = np.uint64(GOLDEN)
-    m1, m2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
-    s30, s27, s31, s11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
-
-    def uniform():
-        nonlocal state
-        state = state + golden
-        z = state
-        z = (z ^ (z >> s30)) * m1
-        z = (z ^ (z >> s27)) * m2
-        z = z ^ (z >> s31)
-        return (z >> s11).astype(np.float64) * (1.0 / (1 << 53))
-
-    with np.errstate(over="ignore"):
-        for i in range(0, out.shape[1], 2):
-            u1, u2 = uniform(), uniform()
-            r = np.sqrt(-2.0 * np.log(1.0 - u1))
-            out[:, i] = r * np.cos(2.0 * np.pi * u2)
-            out[:, i + 1] = r * np.sin(2.0 * np.pi * u2)
-    return out[:, :n].astype(np.float32).reshape(len(state), tokens, z_dim)
 
 
 # MARK: - classifier

@@ -256,7 +256,8 @@ def report(name: str, m: dict) -> None:
 
 
 def main(argv=None):
-    from .attributes import LABEL_FIRST_SEED, generate
+    from .attributes import generate
+    from .rng import LABEL_FIRST_SEED
     from .data import DEFAULT_DATA, load_images
     from .export import load_exported
     from .imageio import to_uint8

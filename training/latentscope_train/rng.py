@@ -22,6 +22,11 @@ MASK = (1 << 64) - 1
 GOLDEN = 0x9E3779B97F4A7C15
 STREAM_MUL = 0xD1B54A32D192ED03
 STREAM_Z, STREAM_NOISE = 0, 1
+MIX1, MIX2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB  # SplitMix64's multipliers
+
+# Seed ranges with a meaning, far from the seeds users type.
+SIGMA_FIRST_SEED = 1 << 40      # samples for directions' σ and PCA (the engine's WSampler.defaultFirstSeed)
+LABEL_FIRST_SEED = 1 << 41      # samples labelled by the attribute classifiers
 
 
 class SeedRandom:
@@ -33,8 +38,8 @@ class SeedRandom:
     def next_u64(self) -> int:
         self.state = (self.state + GOLDEN) & MASK
         z = self.state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+        z = ((z ^ (z >> 30)) * MIX1) & MASK
+        z = ((z ^ (z >> 27)) * MIX2) & MASK
         return z ^ (z >> 31)
 
     def uniform(self) -> float:
@@ -59,3 +64,32 @@ def seed_noise(seed: int, layer_specs: list[dict]) -> list[np.ndarray | None]:
     """Per-layer noise for a seed: [res, res] for layers with noise, None otherwise."""
     rng = SeedRandom(seed, STREAM_NOISE)
     return [rng.normals(s["res"] ** 2).reshape(s["res"], s["res"]) if s["noise"] else None for s in layer_specs]
+
+
+def seed_z_batch(seeds: np.ndarray, tokens: int, z_dim: int) -> np.ndarray:
+    """seed_z for many seeds at once: float32 [len(seeds), tokens, z_dim].
+    SplitMix64 runs across seeds in numpy uint64 (arithmetic wraps mod 2^64, as
+    in the reference); Box-Muller in float64, rounded to float32."""
+    n = tokens * z_dim
+    state = np.asarray(seeds, dtype=np.uint64) ^ np.uint64((STREAM_Z * STREAM_MUL) & MASK)
+    out = np.empty((len(state), n + (n & 1)), dtype=np.float64)
+    golden = np.uint64(GOLDEN)
+    m1, m2 = np.uint64(MIX1), np.uint64(MIX2)
+    s30, s27, s31, s11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+
+    def uniform():
+        nonlocal state
+        state = state + golden
+        z = state
+        z = (z ^ (z >> s30)) * m1
+        z = (z ^ (z >> s27)) * m2
+        z = z ^ (z >> s31)
+        return (z >> s11).astype(np.float64) * (1.0 / (1 << 53))
+
+    with np.errstate(over="ignore"):
+        for i in range(0, out.shape[1], 2):
+            u1, u2 = uniform(), uniform()
+            r = np.sqrt(-2.0 * np.log(1.0 - u1))
+            out[:, i] = r * np.cos(2.0 * np.pi * u2)
+            out[:, i + 1] = r * np.sin(2.0 * np.pi * u2)
+    return out[:, :n].astype(np.float32).reshape(len(state), tokens, z_dim)
