@@ -19,55 +19,13 @@ public struct HelpSection: Sendable, Equatable {
 }
 
 public enum HelpText {
-    /// The keys, by where they work.
-    public static let keys: [HelpSection] = [
-        HelpSection(title: "Anywhere", entries: [
-            HelpEntry("?", "this help (" + KeyMap.helpHint + ")"),
-            HelpEntry(":", "command line (below); Esc cancels, ↑↓ recall earlier commands"),
-            HelpEntry("q", "quit (Ctrl-C also quits; both restore the terminal)"),
-            HelpEntry("Tab  d m a b", "next panel; directions, mixing, attention, bookmarks panel"),
-            HelpEntry("v", "view: face → attention heatmap → owner map → attention sheet"),
-            HelpEntry("Esc", "back to the plain face view"),
-            HelpEntry("r", "random seed"),
-            HelpEntry("n  p", "next / previous seed"),
-            HelpEntry("+  -", "truncation ψ up / down by 0.1 (= also raises)"),
-            HelpEntry("o  O", "noise seeded → const → off; new noise seed"),
-            HelpEntry("u  U", "undo / redo any change of the face (Ctrl-R also redoes)"),
-            HelpEntry("<  >", "halve / double the direction step size"),
-            HelpEntry("l", "layers a step edits: direction's own → coarse → middle → fine → all"),
-            HelpEntry("t", "style tokens a step edits: all → 0 → 1 → … → all"),
-            HelpEntry("x  X", "reset the selected direction / every direction"),
-            HelpEntry("Space  w", "animate back and forth along the direction / random walk; any key stops"),
-            HelpEntry("P", "pin the current seed to the next slot (A, B, C …)"),
-            HelpEntry("e", "export the current view to PNG"),
-            HelpEntry("s  S", "bookmark the face (type a name, Enter); save the session file"),
-            HelpEntry("Ctrl-L", "redraw the screen"),
-        ]),
-        HelpSection(title: "Directions panel", entries: [
-            HelpEntry("↑ ↓", "choose a direction, in the listed order (PgUp PgDn by 10, Home End)"),
-            HelpEntry("← →", "one step back / forward along it, in σ (or the direction's own steps)"),
-            HelpEntry("", "the list: named (attribute) directions, PCA, SeFa, others, yours; a unit says what an offset does"),
-        ]),
-        HelpSection(title: "Mixing panel", entries: [
-            HelpEntry("↑ ↓", "choose a layer row or a style-token row"),
-            HelpEntry("1 2 3 4", "select the coarse / middle / fine / all layers"),
-            HelpEntry("A … H", "the selected rows take their style from slot A … H"),
-            HelpEntry(".", "the selected rows go back to the own seed"),
-            HelpEntry("← →", "cycle the selected rows through own, A, B, …"),
-            HelpEntry("c", "clear all mixing (slots stay pinned)"),
-            HelpEntry("", "on a token row the face shows that token's attention: where its style acts"),
-        ]),
-        HelpSection(title: "Attention panel", entries: [
-            HelpEntry("↑ ↓", "layer"),
-            HelpEntry("← →  0-9", "style token"),
-            HelpEntry("h", "head: 0 → 1 → … → mean of heads"),
-        ]),
-        HelpSection(title: "Bookmarks panel", entries: [
-            HelpEntry("↑ ↓", "choose a bookmark"),
-            HelpEntry("Enter", "restore it (undoable)"),
-            HelpEntry("Backspace", "delete it"),
-        ]),
-    ]
+    /// The keys, by where they work: the key bindings' own lines.
+    public static var keys: [HelpSection] {
+        KeyBindings.sections.map { section in
+            HelpSection(title: section.title, entries: section.bindings.map { HelpEntry($0.label, $0.help) }
+                        + section.notes.map { HelpEntry("", $0) })
+        }
+    }
 
     /// The `:` commands.
     public static let commands: [HelpEntry] = [

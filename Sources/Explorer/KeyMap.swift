@@ -1,7 +1,7 @@
 // KeyMap: which action a key means, given what is on screen. Overlays (help,
 // command line) and a running animation take every key first; then the open
 // panel's keys; then the keys that work anywhere. The `?` screen (HelpText) lists
-// the same bindings.
+// bindings (all declared in KeyBindings).
 
 import Terminal
 
@@ -49,97 +49,11 @@ public enum KeyMap {
     }
 
     /// Keys that work in every panel.
-    static func globalAction(for key: Key) -> Action? {
-        switch key {
-        case .char("?"), .f(1): return .toggleHelp
-        case .char(":"): return .openCommandLine("")
-        case .char("q"): return .quit
-        case .tab: return .nextPanel
-        case .char("d"): return .showPanel(.directions)
-        case .char("m"): return .showPanel(.mix)
-        case .char("a"): return .showPanel(.attention)
-        case .char("b"): return .showPanel(.bookmarks)
-        case .char("v"): return .cycleView
-        case .char("r"): return .randomSeed
-        case .char("n"): return .nextSeed
-        case .char("p"): return .previousSeed
-        case .char("+"), .char("="): return .adjustPsi(0.1)
-        case .char("-"), .char("_"): return .adjustPsi(-0.1)
-        case .char("o"): return .cycleNoise
-        case .char("O"): return .reseedNoise
-        case .char("u"): return .undo
-        case .char("U"), .char("\u{12}"): return .redo
-        case .char("<"): return .scaleStepSize(0.5)
-        case .char(">"): return .scaleStepSize(2)
-        case .char("l"): return .cycleEditLayers
-        case .char("t"): return .cycleEditToken
-        case .char("x"): return .resetDirection
-        case .char("X"): return .resetAllDirections
-        case .char(" "): return .startAnimation(.bounce)
-        case .char("w"): return .startAnimation(.randomWalk)
-        case .char("P"): return .pin(nil)
-        case .char("e"): return .export(.view(path: nil))
-        case .char("s"): return .openCommandLine("bookmark ")
-        case .char("S"): return .saveSession(nil)
-        case .char("\u{0C}"): return .redraw
-        case .escape: return .setView(.face)
-        default: return nil
-        }
-    }
+    static func globalAction(for key: Key) -> Action? { KeyBindings.anywhere.action(for: key) }
 
     /// Keys of the open panel (arrows mean different things in each).
     static func panelAction(for key: Key, in state: ExplorerState) -> Action? {
-        switch state.panel {
-        case .directions:
-            switch key {
-            case .up: return .selectDirection(delta: -1)
-            case .down: return .selectDirection(delta: 1)
-            case .pageUp: return .selectDirection(delta: -10)
-            case .pageDown: return .selectDirection(delta: 10)
-            case .home: return .selectDirection(delta: -100_000)
-            case .end: return .selectDirection(delta: 100_000)
-            case .left: return .step(-1)
-            case .right: return .step(1)
-            default: return nil
-            }
-        case .mix:
-            switch key {
-            case .up: return .moveMixCursor(-1)
-            case .down: return .moveMixCursor(1)
-            case .pageUp, .home: return .moveMixCursor(-100_000)
-            case .pageDown, .end: return .moveMixCursor(100_000)
-            case .left: return .cycleSelectionSource(-1)
-            case .right: return .cycleSelectionSource(1)
-            case .char("1"): return .selectMixPreset(.coarse)
-            case .char("2"): return .selectMixPreset(.middle)
-            case .char("3"): return .selectMixPreset(.fine)
-            case .char("4"): return .selectMixPreset(.all)
-            case .char("."), .backspace: return .assignSelection(slot: nil)
-            case .char("c"): return .clearMixing
-            case .char(let c):
-                if let k = SlotName.index(String(c)), c.isUppercase { return .assignSelection(slot: k) }
-                return nil
-            default: return nil
-            }
-        case .attention:
-            switch key {
-            case .up: return .moveAttentionLayer(-1)
-            case .down: return .moveAttentionLayer(1)
-            case .left: return .moveAttentionToken(-1)
-            case .right: return .moveAttentionToken(1)
-            case .char("h"): return .cycleHead
-            case .char(let c) where c.isASCII && c.isNumber: return .setAttentionToken(Int(String(c))!)
-            default: return nil
-            }
-        case .bookmarks:
-            switch key {
-            case .up: return .moveBookmarkCursor(-1)
-            case .down: return .moveBookmarkCursor(1)
-            case .enter: return .restoreSelectedBookmark
-            case .backspace: return .deleteSelectedBookmark
-            default: return nil
-            }
-        }
+        KeyBindings.section(for: state.panel).action(for: key)
     }
 }
 

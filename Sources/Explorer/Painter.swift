@@ -167,14 +167,7 @@ public enum Painter {
             c.put(" animating: any key stops (u afterwards goes back to the start)", row: layout.hintRow, col: 0, width: w, style: .bold)
             return
         }
-        let hints: String
-        switch s.panel {
-        case .directions: hints = "↑↓ direction  ←→ step  <> step size  l layers  t tokens  x reset  Space animate"
-        case .mix: hints = "↑↓ row  1-4 coarse/mid/fine/all  A-H slot  . own  ←→ cycle  P pin  c clear"
-        case .attention: hints = "↑↓ layer  ←→ token  h head  v view"
-        case .bookmarks: hints = "↑↓ choose  Enter restore  Backspace delete  s bookmark  S save session"
-        }
-        c.put(" " + hints + "  │ r n p seed  +- ψ  u undo  e export  ? help  q quit", row: layout.hintRow, col: 0, width: w, style: .dim)
+        c.put(" " + KeyBindings.hintLine(for: s.panel), row: layout.hintRow, col: 0, width: w, style: .dim)
     }
 
     static func help(_ c: inout TextCanvas, scroll: Int, layout: Layout) {
