@@ -273,19 +273,19 @@ public enum DirectionStore {
     public static func check(_ directions: [Direction], folder: String, wDim: Int) throws {
         var seen = Set<String>()
         for d in directions {
-            if let p = DirectionName.problem(d.name) { throw ModelError.badConfig(folder, p) }
-            guard seen.insert(d.name).inserted else { throw ModelError.badConfig(folder, "direction '\(d.name)' appears twice") }
+            if let p = DirectionName.problem(d.name) { throw ModelError.badDirections(folder: folder, problem: p) }
+            guard seen.insert(d.name).inserted else { throw ModelError.badDirections(folder: folder, problem: "direction '\(d.name)' appears twice") }
             guard d.vector.count == wDim else {
-                throw ModelError.badConfig(folder, "direction '\(d.name)' has \(d.vector.count) values, expected wDim = \(wDim)")
+                throw ModelError.badDirections(folder: folder, problem: "direction '\(d.name)' has \(d.vector.count) values, expected wDim = \(wDim)")
             }
             if let t = d.tokens, let p = Direction.tokensProblem(t) {
-                throw ModelError.badConfig(folder, "direction '\(d.name)': \(p)")
+                throw ModelError.badDirections(folder: folder, problem: "direction '\(d.name)': \(p)")
             }
             if let st = d.step, !(st.isFinite && st > 0) {
-                throw ModelError.badConfig(folder, "direction '\(d.name)' has step \(st); a step is a finite length > 0")
+                throw ModelError.badDirections(folder: folder, problem: "direction '\(d.name)' has step \(st); a step is a finite length > 0")
             }
             if let u = d.unit, let p = DirectionUnit.labelProblem(u.label) ?? DirectionUnit.perStepProblem(u.perStep) {
-                throw ModelError.badConfig(folder, "direction '\(d.name)': \(p)")
+                throw ModelError.badDirections(folder: folder, problem: "direction '\(d.name)': \(p)")
             }
         }
     }
@@ -293,7 +293,7 @@ public enum DirectionStore {
     /// Writes a direction set (replacing what `folder` holds) under the folder's lock.
     public static func write(_ set: DirectionSet, folder: String, wDim: Int? = nil) throws {
         guard let wDim = wDim ?? set.directions.first?.vector.count else {
-            throw ModelError.badConfig(folder, "cannot write an empty direction set without knowing wDim")
+            throw ModelError.badDirections(folder: folder, problem: "cannot write an empty direction set without knowing wDim")
         }
         try check(set.directions, folder: folder, wDim: wDim)
         try withLock(folder: folder) { try writeUnlocked(set, folder: folder, wDim: wDim) }

@@ -106,9 +106,8 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     }
 
     /// The styled layers implied by the architecture fields (mirrors GeneratorConfig.layer_specs).
-    public func expectedLayers() throws -> [LayerSpec] { try expectedLayers(path: "config.json") }
-
-    func expectedLayers(path: String) throws -> [LayerSpec] {
+    /// `path` is the config file's, for the errors.
+    public func expectedLayers(path: String) throws -> [LayerSpec] {
         var specs: [LayerSpec] = []
         var r = 4
         var previous = 0
@@ -189,7 +188,10 @@ public struct ModelConfig: Codable, Sendable, Equatable {
 /// Errors raised while loading a model. Messages name the file and the field or tensor.
 public enum ModelError: Error, CustomStringConvertible, Equatable {
     case missingFile(String)
-    case badConfig(String, String)
+    /// No model where one was looked for: the folder (or "model") and what was searched.
+    case modelNotFound(String, String)
+    /// A direction set that cannot be written as it is: the folder and the problem.
+    case badDirections(folder: String, problem: String)
     case badTensor(String, String, String)   // file, tensor, problem
     /// A field of a JSON file holds a value outside what it may hold.
     case badField(file: String, field: String, expected: String, got: String)
@@ -201,7 +203,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .missingFile(let p): "\(p): no such file"
-        case .badConfig(let p, let m): "\(p): \(m)"
+        case .modelNotFound(let p, let m): "\(p): \(m)"
+        case .badDirections(let p, let m): "\(p): \(m)"
         case .badTensor(let p, let t, let m): "\(p): tensor '\(SafeTensorsFile.shown(t))': \(m)"
         case .badField(let p, let f, let e, let g): "\(p): field '\(f)': expected \(e), got \(g)"
         case .badFile(let p, let r): "\(p): \(r)"

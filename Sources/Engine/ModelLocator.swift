@@ -22,7 +22,7 @@ public enum ModelLocator {
             if FileManager.default.fileExists(atPath: config) { return dir }
             searched.append(dir)
         }
-        throw ModelError.badConfig("model", "the bundled model '\(defaultModel)' was not found; looked in:\n  "
+        throw ModelError.modelNotFound("model", "the bundled model '\(defaultModel)' was not found; looked in:\n  "
             + searched.joined(separator: "\n  ") + "\nHINT: pass --model DIR (a folder with config.json and generator.safetensors) or set LATENTSCOPE_MODEL")
     }
 
@@ -53,7 +53,7 @@ public enum ModelLocator {
     private static func check(_ dir: String, origin: String) throws -> String {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
-            throw ModelError.badConfig(dir, "no such model folder (from \(origin))")
+            throw ModelError.modelNotFound(dir, "no such model folder (from \(origin))")
         }
         return dir
     }

@@ -10,7 +10,7 @@ let weights = FuzzInput.environmentPath("LATENTSCOPE_FUZZ_WEIGHTS")
 
 func parse(_ data: Data) throws {
     let config = try ModelConfig.decode(data, path: "config.json")
-    _ = try config.expectedLayers()
+    _ = try config.expectedLayers(path: "config.json")
     if let weights { _ = try GeneratorWeights(config: config, path: weights) }
 }
 
