@@ -201,7 +201,7 @@ public enum DirectionStore {
             guard norm.isFinite, abs(norm - 1) < 1e-3 else {
                 throw ModelError.badTensor(vecPath, "vectors", "row \(i) ('\(e.name)') has norm \(norm), expected a unit vector" + hint)
             }
-            return Direction(name: e.name, vector: vec, sigma: e.sigma, method: e.method,
+            return Direction(name: e.name, vector: vec, sigma: e.sigma, method: DirectionMethod(rawValue: e.method),
                              explained: e.explained, layers: e.layers.map { $0[0]...$0[1] }, tokens: e.tokens,
                              step: e.step, unit: e.unit.map { DirectionUnit(label: $0.label, perStep: $0.per_step) })
         })
@@ -304,7 +304,7 @@ public enum DirectionStore {
     static func writeUnlocked(_ set: DirectionSet, folder: String, wDim: Int) throws {
         try check(set.directions, folder: folder, wDim: wDim)
         let index = DirectionIndex(directions: set.directions.map {
-            .init(name: $0.name, method: $0.method, sigma: $0.sigma, explained: $0.explained, layers: $0.layers.map { [$0.lowerBound, $0.upperBound] },
+            .init(name: $0.name, method: $0.method.rawValue, sigma: $0.sigma, explained: $0.explained, layers: $0.layers.map { [$0.lowerBound, $0.upperBound] },
                   tokens: $0.tokens, step: $0.step, unit: $0.unit.map { .init(label: $0.label, per_step: $0.perStep) })
         })
         let enc = JSONEncoder()

@@ -7,6 +7,27 @@
 
 import Foundation
 
+/// How a direction was found. The names are the file format's (`method` in a directions
+/// index, docs/model-format.md) and the Python pipeline's (directions_io.METHODS); a name
+/// another tool writes is kept as it is.
+public struct DirectionMethod: RawRepresentable, Hashable, Sendable, Codable, ExpressibleByStringLiteral, CustomStringConvertible {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { self.rawValue = value }
+    public var description: String { rawValue }
+
+    /// Principal components of w (GANSpace).
+    public static let pca: DirectionMethod = "pca"
+    /// Eigenvectors of the style affines (SeFa).
+    public static let sefa: DirectionMethod = "sefa"
+    /// A named attribute, fitted to classifier or landmark labels (InterFaceGAN).
+    public static let attribute: DirectionMethod = "attribute"
+    /// Saved by the user (`directions save`, the explorer).
+    public static let user: DirectionMethod = "user"
+    /// Random unit vectors (tests and fuzzing).
+    public static let random: DirectionMethod = "random"
+}
+
 /// A direction in w space.
 public struct Direction: Sendable, Equatable, Codable {
     public var name: String
@@ -14,8 +35,8 @@ public struct Direction: Sendable, Equatable, Codable {
     public var vector: [Float]
     /// Standard deviation of the model's w along `vector`.
     public var sigma: Float
-    /// How it was found: "pca", "sefa", "attribute", "random", "user".
-    public var method: String
+    /// How it was found.
+    public var method: DirectionMethod
     /// Share of the variance of w it explains (PCA) or its eigenvalue share (SeFa).
     public var explained: Float?
     /// Layers the edit is meant for (nil = all).
@@ -27,7 +48,7 @@ public struct Direction: Sendable, Equatable, Codable {
     /// What one step does to the attribute, as measured (e.g. +6.4 years), when known.
     public var unit: DirectionUnit?
 
-    public init(name: String, vector: [Float], sigma: Float, method: String, explained: Float? = nil, layers: ClosedRange<Int>? = nil,
+    public init(name: String, vector: [Float], sigma: Float, method: DirectionMethod, explained: Float? = nil, layers: ClosedRange<Int>? = nil,
                 tokens: [Int]? = nil, step: Float? = nil, unit: DirectionUnit? = nil) {
         self.name = name
         self.vector = vector
@@ -218,7 +239,7 @@ public enum DirectionMath {
         }
         let v = normalized(diff)
         let sigma = sigmas(of: [v], samples: sampleW(G, count: sigmaSeeds), wDim: G.config.w_dim)[0]
-        return Direction(name: name, vector: v, sigma: sigma, method: "user")
+        return Direction(name: name, vector: v, sigma: sigma, method: .user)
     }
 
     /// Random directions with measured σ.
@@ -226,6 +247,6 @@ public enum DirectionMath {
         let w = sampleW(G, count: samples)
         let vs = randomUnitVectors(count: count, wDim: G.config.w_dim, seed: 0x5EED)
         let sig = sigmas(of: vs, samples: w, wDim: G.config.w_dim)
-        return DirectionSet(zip(vs, sig).enumerated().map { Direction(name: "random\($0.offset)", vector: $0.element.0, sigma: $0.element.1, method: "random") })
+        return DirectionSet(zip(vs, sig).enumerated().map { Direction(name: "random\($0.offset)", vector: $0.element.0, sigma: $0.element.1, method: .random) })
     }
 }

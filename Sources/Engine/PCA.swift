@@ -33,7 +33,7 @@ public struct PCAResult: Sendable {
     public func directions(_ k: Int) -> [Direction] {
         (0..<min(k, components.count)).map {
             Direction(name: "pca\($0)", vector: components[$0], sigma: Float(max(variances[$0], 0).squareRoot()),
-                      method: "pca", explained: Float(explainedRatio[$0]))
+                      method: .pca, explained: Float(explainedRatio[$0]))
         }
     }
 }

@@ -152,7 +152,7 @@ public enum SeFa {
         let shares = r.shares
         let stem = prefix ?? selection.namePrefix
         return (0..<n).map {
-            Direction(name: "\(stem)\($0)", vector: vs[$0], sigma: sig[$0], method: "sefa", explained: Float(shares[$0]),
+            Direction(name: "\(stem)\($0)", vector: vs[$0], sigma: sig[$0], method: .sefa, explained: Float(shares[$0]),
                       layers: selection == .all ? nil : layers)
         }
     }

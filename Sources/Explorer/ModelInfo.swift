@@ -10,7 +10,7 @@ public struct DirectionInfo: Sendable, Equatable {
     /// Standard deviation of w along the direction: one step moves 1 σ unless `step` is set.
     public var sigma: Float
     /// How it was found ("pca", "sefa", "attribute", "user", "random", ...).
-    public var method: String
+    public var method: DirectionMethod
     /// Explained variance share, when the method reports one.
     public var explained: Float?
     /// The layers the direction is meant for (nil = all).
@@ -22,7 +22,7 @@ public struct DirectionInfo: Sendable, Equatable {
     /// The measured change of the attribute per step, when known.
     public var unit: DirectionUnit?
 
-    public init(name: String, sigma: Float, method: String, explained: Float? = nil, layers: ClosedRange<Int>? = nil,
+    public init(name: String, sigma: Float, method: DirectionMethod, explained: Float? = nil, layers: ClosedRange<Int>? = nil,
                 tokens: [Int]? = nil, step: Float? = nil, unit: DirectionUnit? = nil) {
         self.name = name
         self.sigma = sigma
@@ -55,12 +55,12 @@ public enum DirectionGroup: String, Sendable, Equatable, CaseIterable {
     case named, pca, sefa, other, yours
 
     /// The group of a direction found by `method`.
-    public init(method: String) {
+    public init(method: DirectionMethod) {
         switch method {
-        case "attribute": self = .named
-        case "pca": self = .pca
-        case "sefa": self = .sefa
-        case "user": self = .yours
+        case .attribute: self = .named
+        case .pca: self = .pca
+        case .sefa: self = .sefa
+        case .user: self = .yours
         default: self = .other
         }
     }

@@ -236,7 +236,7 @@ public enum Painter {
             return
         }
         let d = model.directions[min(s.selectedDirection, model.directions.count - 1)]
-        var detail = d.method
+        var detail = d.method.rawValue
         if let step = d.step {
             // Its own step, in σ when σ is known, so it compares with the other directions.
             detail += d.sigma > 0 ? ", step \(SigmaFormat.plain(step / d.sigma))σ" : ", step \(SigmaFormat.plain(step))"

@@ -406,7 +406,7 @@ def main(argv=None):
         print(f"{d.name}: tokens {d.tokens}, layers {d.layers[0]}-{d.layers[1]}, σ {d.sigma:.3f}, "
               f"step {d.step:.3f} ({d.unit['per_step']:+.3g} {d.unit['label']} per step)")
     out = args.out or os.path.join(args.model, "directions")
-    merged = directions_io.merge(out, dirs, lambda d: d.method == "attribute", G.cfg.w_dim)
+    merged = directions_io.merge(out, dirs, lambda d: d.method == directions_io.ATTRIBUTE, G.cfg.w_dim)
     print(f"saved {', '.join(d.name for d in dirs)} to {out} ({len(merged)} in the folder)")
     try:
         from .classifier_export import export_classifier

@@ -102,9 +102,9 @@ def pca_vs_random(G, dirs: list, samples_seeds: int = 4000, randoms: int = 1000)
     r = rng.standard_normal((randoms, cov.shape[0]))
     r /= np.linalg.norm(r, axis=1, keepdims=True)
     rand = float(np.einsum("ij,jk,ik->i", r, cov, r).mean())
-    pcs = [d for d in dirs if d.method == "pca"]
+    pcs = [d for d in dirs if d.method == directions_io.PCA]
     var = [float(d.vector.astype(np.float64) @ cov @ d.vector.astype(np.float64)) for d in pcs]
-    sefa = [d for d in dirs if d.method == "sefa" and d.layers is None]
+    sefa = [d for d in dirs if d.method == directions_io.SEFA and d.layers is None]
     sefa_var = [float(d.vector.astype(np.float64) @ cov @ d.vector.astype(np.float64)) for d in sefa]
     return {"samples": len(w), "total_variance": total, "random_share": rand / total, "names": [d.name for d in pcs],
             "share": [v / total for v in var], "ratio_to_random": [v / rand for v in var],
@@ -237,7 +237,7 @@ def main(argv=None):
     config = json.load(open(os.path.join(args.model, "config.json")))
     kimg = (config.get("training") or {}).get("kimg")
     dirs = directions_io.read(os.path.join(args.model, "directions"), G.cfg.w_dim)
-    named_dirs = [d for d in dirs if d.method == "attribute" and d.name.split("|")[0] in SCORE_OF]
+    named_dirs = [d for d in dirs if d.method == directions_io.ATTRIBUTE and d.name.split("|")[0] in SCORE_OF]
     judge, metrics = attributes.scorer("judge", args.data, args.cache or None, args.epochs, not args.no_landmarks)
     seeds = np.arange(EVAL_FIRST_SEED, EVAL_FIRST_SEED + args.seeds, dtype=np.uint64)
     local_seeds = seeds[:args.local_seeds]
@@ -254,7 +254,7 @@ def main(argv=None):
     if "age" in named:
         a = next(d for d in named_dirs if d.name == "age")
         v = np.random.default_rng(1).standard_normal(G.cfg.w_dim)
-        ctrl = directions_io.Direction("random", (v / np.linalg.norm(v)).astype(np.float32), a.sigma, "attribute",
+        ctrl = directions_io.Direction("random", (v / np.linalg.norm(v)).astype(np.float32), a.sigma, directions_io.ATTRIBUTE,
                                        layers=a.layers, tokens=a.tokens, step=a.step_length)
         wk = walk(G, judge, ctrl, seeds, not args.no_face_check)
         named["random"] = {"tokens": a.tokens, "layers": a.layers, "step": a.step_length, "sigma": a.sigma, **summarise("age", wk)}

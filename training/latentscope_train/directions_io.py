@@ -32,6 +32,11 @@ from safetensors.numpy import load_file, save_file
 
 from .atomic import write_atomically, write_text
 
+# How a direction was found: the `method` names of the format (docs/model-format.md), the
+# same as the engine's DirectionMethod. Other names are kept as they are.
+PCA, SEFA, ATTRIBUTE, USER, RANDOM = "pca", "sefa", "attribute", "user", "random"
+METHODS = (PCA, SEFA, ATTRIBUTE, USER, RANDOM)
+
 FORMAT = "latentscope-directions"
 FORMAT_VERSION = 1
 NAME_RE = re.compile(r"^[A-Za-z0-9_.|+-]{1,64}$")

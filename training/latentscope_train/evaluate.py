@@ -33,7 +33,7 @@ from . import facecheck
 from .data import DEFAULT_DATA, load_images
 from .export import load_exported
 from .imageio import to_uint8
-from .model import Generator
+from .model import Generator, NoiseMode
 from .rng import seed_z
 
 
@@ -124,7 +124,7 @@ def main(argv=None):
     p.add_argument("--n", type=int, default=1000, help="generated samples, and real images per real set")
     p.add_argument("--psi", type=float, default=1.0, help="truncation (1.0: none)")
     p.add_argument("--first-seed", type=int, default=0)
-    p.add_argument("--noise", default="random", choices=["random", "const", "none"])
+    p.add_argument("--noise", default="random", choices=[m.value for m in NoiseMode])
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
     p.add_argument("--out", default=None, help="write the results here as JSON (also printed)")
     args = p.parse_args(argv)

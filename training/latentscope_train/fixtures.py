@@ -116,7 +116,7 @@ def reference(G: Generator, seeds: list[int], attn_layers: list[int] | None) -> 
         ws[:, cutoff:] = G.broadcast(w[[(i + 1) % n for i in range(n)]])[:, cutoff:]
         ws[:, :, 1] = w[[(i + 2) % n for i in range(n)]][:, 1].unsqueeze(1)
         out["ws_mixed"] = ws
-        out["image_mixed"] = G.synthesis(ws, noise_mode="none")
+        out["image_mixed"] = G.synthesis(ws, noise_mode="off")
     return {k: v.contiguous() for k, v in out.items()}
 
 

@@ -17,6 +17,7 @@ produced at every resolution and summed (StyleGAN2's skip generator).
 """
 from __future__ import annotations
 
+import enum
 import math
 from dataclasses import asdict, dataclass, field
 
@@ -27,6 +28,16 @@ import torch.nn.functional as F
 LRELU_SLOPE = 0.2
 LRELU_GAIN = math.sqrt(2.0)
 LN_EPS = 1e-5
+
+
+class NoiseMode(str, enum.Enum):
+    """Where a layer's per-pixel noise comes from. `const` and `off` are the engine's names
+    (Recipe.NoiseChoice); `random` draws from torch's generator (training, the judge), where
+    the engine's `seeded` draws from the seed's own stream (rng.seed_noise, passed in as
+    `noise`). An unknown name is an error, not silently random noise."""
+    RANDOM = "random"
+    CONST = "const"
+    OFF = "off"
 
 
 @dataclass
@@ -192,7 +203,7 @@ class StyledLayer(nn.Module):
         """The positional encoding at this layer's resolution, [P, C] (as exported)."""
         return upsample_bilinear(self.pos_grid.unsqueeze(0), self.res)[0].flatten(1).t()
 
-    def forward(self, x, w, noise=None, noise_mode="random", return_attn=False):
+    def forward(self, x, w, noise=None, noise_mode=NoiseMode.RANDOM, return_attn=False):
         # Channel-first throughout (as the Swift engine): tokens are columns of [B, C, P].
         B, C, H, W = x.shape
         t = x.flatten(2)                                       # [B, C, P]
@@ -210,9 +221,9 @@ class StyledLayer(nn.Module):
         s = torch.matmul(v, attn).reshape(B, C, H * W)         # per-pixel style
         y = (n * s).view(B, C, H, W)
         y = self.conv(y)
-        if self.noise_strength is not None and noise_mode != "none":
+        if self.noise_strength is not None and noise_mode != NoiseMode.OFF:
             if noise is None:
-                noise = self.noise_const if noise_mode == "const" else torch.randn(B, 1, H, W, device=x.device)
+                noise = self.noise_const if noise_mode == NoiseMode.CONST else torch.randn(B, 1, H, W, device=x.device)
             y = y + noise * self.noise_strength
         y = y + self.bias.view(1, -1, 1, 1)
         if self.spec["act"]:
@@ -227,7 +238,8 @@ class SynthesisNetwork(nn.Module):
         self.const = nn.Parameter(torch.randn(cfg.ch(4), 4, 4))
         self.layers = nn.ModuleList(StyledLayer(cfg, s) for s in cfg.layer_specs())
 
-    def forward(self, ws, noise=None, noise_mode="random", return_attn=False):
+    def forward(self, ws, noise=None, noise_mode=NoiseMode.RANDOM, return_attn=False):
+        noise_mode = NoiseMode(noise_mode)
         """ws [B, L, T, w_dim] (W+, one token set per layer) -> img [B, 3, R, R].
         noise: optional list (one per layer, None for toRGB) of [B, 1, H, W]."""
         B = ws.shape[0]
@@ -273,7 +285,7 @@ class Generator(nn.Module):
         """w [B, T, w_dim] -> ws [B, L, T, w_dim]."""
         return w.unsqueeze(1).repeat(1, self.num_layers, 1, 1)
 
-    def forward(self, z, psi=1.0, noise_mode="random", return_attn=False):
+    def forward(self, z, psi=1.0, noise_mode=NoiseMode.RANDOM, return_attn=False):
         return self.synthesis(self.broadcast(self.map(z, psi)), noise_mode=noise_mode, return_attn=return_attn)
 
 

@@ -262,7 +262,7 @@ def calibrate(fit: Fit, layers: tuple[int, int], effect: Effect, start: float, m
 
 
 def direction(name: str, fit: Fit, sigma: float, layers: tuple[int, int], length: float, per_step: float) -> directions_io.Direction:
-    return directions_io.Direction(name, fit.vector, float(sigma), "attribute", layers=[int(layers[0]), int(layers[1])],
+    return directions_io.Direction(name, fit.vector, float(sigma), directions_io.ATTRIBUTE, layers=[int(layers[0]), int(layers[1])],
                                    tokens=list(fit.tokens), step=float(length / STEPS),
                                    unit={"label": fit.attribute.label, "per_step": float(per_step)})
 

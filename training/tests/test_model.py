@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from conftest import SMALL64
-from latentscope_train.model import TINY_CONFIG, Discriminator, Generator, GeneratorConfig, count_params, synthesis_flops
+from latentscope_train.model import TINY_CONFIG, Discriminator, Generator, GeneratorConfig, NoiseMode, count_params, synthesis_flops
 
 CONFIGS = {"default": {}, "tiny": TINY_CONFIG, "small64": SMALL64}
 
@@ -66,6 +66,20 @@ def test_noise_modes_and_truncation():
         G.w_avg.copy_(torch.randn(cfg.w_dim))
         w0 = G.map(z, psi=0.0)
     torch.testing.assert_close(w0, G.w_avg.expand_as(w0))
+
+
+def test_noise_mode_names_are_checked():
+    cfg, G, _ = build("tiny")
+    z = torch.randn(1, cfg.tokens, cfg.z_dim)
+    with torch.no_grad():
+        for layer in G.synthesis.layers:
+            if layer.noise_strength is not None:
+                layer.noise_strength.fill_(0.5)
+        off = G(z, noise_mode="off")
+        torch.testing.assert_close(off, G(z, noise_mode=NoiseMode.OFF), rtol=0, atol=0)
+        assert not torch.equal(off, G(z, noise_mode="const"))
+        with pytest.raises(ValueError):
+            G(z, noise_mode="none")  # the old name: an error now, not random noise
 
 
 def test_minibatch_std_groups_do_not_mix():

@@ -56,7 +56,7 @@ struct ListDirections: ParsableCommand {
             let tk = d.tokens.map { $0.map(String.init).joined(separator: ",") } ?? "all"
             let st = d.step.map { String(format: "%7.3f", $0) } ?? "      -"
             let unit = d.unit.map { "  " + $0.change(1).terminalSafe } ?? ""
-            print(String(format: "%5d  ", i) + d.name.terminalSafe.padded(18) + "  " + d.method.terminalSafe.padded(9) + String(format: " %6.3f  ", d.sigma) + ex + "  " + ly.padded(6) + "  " + tk.padded(6) + st + unit)
+            print(String(format: "%5d  ", i) + d.name.terminalSafe.padded(18) + "  " + d.method.rawValue.terminalSafe.padded(9) + String(format: " %6.3f  ", d.sigma) + ex + "  " + ly.padded(6) + "  " + tk.padded(6) + st + unit)
         }
         if loaded.computed {
             note("the model ships no directions: SeFa directions computed at load (save some with `latentscope directions pca` or `sefa`)")
@@ -113,7 +113,7 @@ struct PCADirections: ParsableCommand {
                      random, 1 / Double(c.w_dim), r.explainedRatio[0] / random, dirs.count, cum, random * Double(dirs.count), dirs.count))
         if dryRun { return }
         let folder = target.folder(for: G)
-        let all = try DirectionStore.merge(dirs, replacing: { $0.method == "pca" }, folder: folder, wDim: c.w_dim, numLayers: c.numLayers)
+        let all = try DirectionStore.merge(dirs, replacing: { $0.method == .pca }, folder: folder, wDim: c.w_dim, numLayers: c.numLayers)
         print("saved \(dirs.count) PCA directions to \(folder) (\(all.directions.count) in the folder)")
     }
 }
@@ -183,7 +183,7 @@ struct SeFaDirections: ParsableCommand {
         if dryRun { return }
         let folder = target.folder(for: G)
         let isSame = { (d: Direction) in
-            d.method == "sefa" && stems.contains { s in d.name.hasPrefix(s) && d.name.dropFirst(s.count).allSatisfy(\.isNumber) && d.name.count > s.count }
+            d.method == .sefa && stems.contains { s in d.name.hasPrefix(s) && d.name.dropFirst(s.count).allSatisfy(\.isNumber) && d.name.count > s.count }
         }
         let merged = try DirectionStore.merge(all, replacing: isSame, folder: folder, wDim: c.w_dim, numLayers: c.numLayers)
         print("saved \(all.count) SeFa directions to \(folder) (\(merged.directions.count) in the folder)")
@@ -306,7 +306,7 @@ struct DirectionSheet: ParsableCommand {
     func run() throws {
         let G = try model.load()
         let all = try model.directions(for: G)
-        let pool = method.map { m in DirectionSet(all.directions.filter { $0.method == m }) } ?? all
+        let pool = method.map { m in DirectionSet(all.directions.filter { $0.method.rawValue == m }) } ?? all
         let rows: [Direction]
         if let names {
             rows = try names.split(separator: ",").map { key in
