@@ -387,13 +387,13 @@ public enum DirectionStore {
         let model: DirectionSet
         let computed = !exists(folder: f)
         if computed {
-            model = DirectionSet(try SeFa.directions(G, selection: .all, k: min(16, c.w_dim)))
+            model = DirectionSet(try SeFa.directions(G, selection: .all, k: min(16, c.wDim)))
         } else {
-            model = try read(folder: f, wDim: c.w_dim, numLayers: c.numLayers)
+            model = try read(folder: f, wDim: c.wDim, numLayers: c.numLayers)
         }
         let uf = userFolder ?? self.userFolder(modelName: c.name)
         guard exists(folder: uf) else { return Loaded(set: model, modelCount: model.directions.count, computed: computed, shadowed: [], userFolder: uf) }
-        let (all, shadowed) = model.appending(try read(folder: uf, wDim: c.w_dim, numLayers: c.numLayers))
+        let (all, shadowed) = model.appending(try read(folder: uf, wDim: c.wDim, numLayers: c.numLayers))
         return Loaded(set: all, modelCount: model.directions.count, computed: computed, shadowed: shadowed, userFolder: uf)
     }
 

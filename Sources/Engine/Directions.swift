@@ -238,15 +238,15 @@ public enum DirectionMath {
             throw LinearAlgebraError(message: "seeds \(a) and \(b) have the same mean w; there is no direction between them")
         }
         let v = normalized(diff)
-        let sigma = sigmas(of: [v], samples: sampleW(G, count: sigmaSeeds), wDim: G.config.w_dim)[0]
+        let sigma = sigmas(of: [v], samples: sampleW(G, count: sigmaSeeds), wDim: G.config.wDim)[0]
         return Direction(name: name, vector: v, sigma: sigma, method: .user)
     }
 
     /// Random directions with measured σ.
     public static func randomDirections(_ G: Generator, count: Int = 16, samples: Int = 2000) -> DirectionSet {
         let w = sampleW(G, count: samples)
-        let vs = randomUnitVectors(count: count, wDim: G.config.w_dim, seed: 0x5EED)
-        let sig = sigmas(of: vs, samples: w, wDim: G.config.w_dim)
+        let vs = randomUnitVectors(count: count, wDim: G.config.wDim, seed: 0x5EED)
+        let sig = sigmas(of: vs, samples: w, wDim: G.config.wDim)
         return DirectionSet(zip(vs, sig).enumerated().map { Direction(name: "random\($0.offset)", vector: $0.element.0, sigma: $0.element.1, method: .random) })
     }
 }

@@ -103,33 +103,33 @@ public final class Generator {
 
     /// z for a seed (tokens x zDim).
     public func z(seed: UInt64) -> [Float] {
-        SeedRandom.z(seed: seed, tokens: config.tokens, zDim: config.z_dim)
+        SeedRandom.z(seed: seed, tokens: config.tokens, zDim: config.zDim)
     }
 
     /// Maps z (tokens x zDim) to w (tokens x wDim); `psi` < 1 truncates toward w_avg.
     public func map(z: [Float], psi: Float = 1) -> WTokens {
         let c = config
-        precondition(z.count == c.tokens * c.z_dim, "map: z has \(z.count) values, expected \(c.tokens * c.z_dim)")
+        precondition(z.count == c.tokens * c.zDim, "map: z has \(z.count) values, expected \(c.tokens * c.zDim)")
         var x = z
         // Pixel norm: each token's z onto the sphere of radius sqrt(zDim).
         for t in 0..<c.tokens {
             var ss: Float = 0
-            for i in 0..<c.z_dim { ss += x[t * c.z_dim + i] * x[t * c.z_dim + i] }
-            let r = 1 / (ss / Float(c.z_dim) + 1e-8).squareRoot()
-            for i in 0..<c.z_dim { x[t * c.z_dim + i] *= r }
+            for i in 0..<c.zDim { ss += x[t * c.zDim + i] * x[t * c.zDim + i] }
+            let r = 1 / (ss / Float(c.zDim) + 1e-8).squareRoot()
+            for i in 0..<c.zDim { x[t * c.zDim + i] *= r }
         }
-        var y = [Float](repeating: 0, count: c.tokens * c.w_dim)
+        var y = [Float](repeating: 0, count: c.tokens * c.wDim)
         for (i, (w, b)) in zip(weights.mappingWeight, weights.mappingBias).enumerated() {
-            let cin = i == 0 ? c.z_dim : c.w_dim
-            for t in 0..<c.tokens { y.replaceSubrange(t * c.w_dim ..< (t + 1) * c.w_dim, with: b) }
+            let cin = i == 0 ? c.zDim : c.wDim
+            for t in 0..<c.tokens { y.replaceSubrange(t * c.wDim ..< (t + 1) * c.wDim, with: b) }
             x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in y.withUnsafeMutableBufferPointer { yp in
-                sgemm(yp.baseAddress!, ldc: c.w_dim, xp.baseAddress!, lda: cin, wp.baseAddress!, ldb: cin, transB: true,
-                      m: c.tokens, n: c.w_dim, k: cin, beta: 1)
-                leakyReLU(yp.baseAddress!, count: yp.count, slope: c.lrelu_slope, gain: c.lrelu_gain)
+                sgemm(yp.baseAddress!, ldc: c.wDim, xp.baseAddress!, lda: cin, wp.baseAddress!, ldb: cin, transB: true,
+                      m: c.tokens, n: c.wDim, k: cin, beta: 1)
+                leakyReLU(yp.baseAddress!, count: yp.count, slope: c.lreluSlope, gain: c.lreluGain)
             } } }
             x = y
         }
-        var w = WTokens(values: x, tokens: c.tokens, wDim: c.w_dim)
+        var w = WTokens(values: x, tokens: c.tokens, wDim: c.wDim)
         if psi != 1 { truncate(&w, psi: psi) }
         return w
     }
@@ -166,7 +166,7 @@ public final class Generator {
         let c = config
         let N = ws.count
         precondition(N > 0 && noise.count == N, "synthesize: \(N) latents, \(noise.count) noise modes")
-        for w in ws { precondition(w.layers == c.numLayers && w.tokens == c.tokens && w.wDim == c.w_dim, "synthesize: W+ shape mismatch") }
+        for w in ws { precondition(w.layers == c.numLayers && w.tokens == c.tokens && w.wDim == c.wDim, "synthesize: W+ shape mismatch") }
         let workers = max(1, threads)
         // The workers call BLAS themselves; BLAS's own threads would only contend with them.
         if workers > 1 && blasThreads() != 1 { setBLASThreads(1) }

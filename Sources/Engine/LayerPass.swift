@@ -64,12 +64,12 @@ extension Generator {
         } else {
             (x, ldx) = (UnsafePointer(image.x + first), P)
         }
-        layerNorm(lane.norm, x, ldx: ldx, channels: Cin, cols: cols, eps: c.layernorm_eps, scratch: lane.scratch)
+        layerNorm(lane.norm, x, ldx: ldx, channels: Cin, cols: cols, eps: c.layernormEps, scratch: lane.scratch)
         // Values: v = tokens Wv^T + bv, [T][Cin].
         for t in 0..<T { (lane.v + t * Cin).update(from: L.valueBias, count: Cin) }
         inputs.w.values.withUnsafeBufferPointer { w in
-            sgemm(lane.v, ldc: Cin, w.baseAddress! + li * T * c.w_dim, lda: c.w_dim, L.value, ldb: c.w_dim, transB: true,
-                  m: T, n: Cin, k: c.w_dim, beta: 1)
+            sgemm(lane.v, ldc: Cin, w.baseAddress! + li * T * c.wDim, lda: c.wDim, L.value, ldb: c.wDim, transB: true,
+                  m: T, n: Cin, k: c.wDim, beta: 1)
         }
         // Logits of every head at once (keys, query and position folded, PreparedLayer), then per
         // head: softmax over tokens, style = v^T attn for the head's channels.
@@ -112,7 +112,7 @@ extension Generator {
         noise.withUnsafeBufferPointerOrNil { nz in
             for co in band.channels {
                 addNoiseBiasActivate(image.y + co * P + first, count: n, noise: nz.map { $0 + first }, strength: L.noiseStrength,
-                                     bias: L.bias[co], act: s.act, slope: config.lrelu_slope, gain: config.lrelu_gain)
+                                     bias: L.bias[co], act: s.act, slope: config.lreluSlope, gain: config.lreluGain)
             }
         }
     }

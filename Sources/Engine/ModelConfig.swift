@@ -26,9 +26,14 @@ public struct LayerSpec: Codable, Sendable, Equatable {
 public struct TrainingInfo: Codable, Sendable, Equatable {
     public let steps: Int?
     public let kimg: Double?
-    public let train_seconds: Double?
+    public let trainSeconds: Double?
     public let dataset: String?
     public let license: String?
+
+    enum CodingKeys: String, CodingKey {
+        case steps, kimg, dataset, license
+        case trainSeconds = "train_seconds"
+    }
 }
 
 /// The architecture and metadata of an exported generator.
@@ -37,29 +42,35 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     public static let formatVersion = 1
 
     public let format: String
-    public let format_version: Int
+    public let formatVersion: Int
     public let name: String
     public let dtype: String
     public let resolution: Int
-    public let z_dim: Int
-    public let w_dim: Int
+    public let zDim: Int
+    public let wDim: Int
     public let tokens: Int
     public let heads: Int
-    public let head_dim: Int
-    public let mapping_layers: Int
+    public let headDim: Int
+    public let mappingLayers: Int
     public let channels: [String: Int]
     public let layers: [LayerSpec]
-    public let lrelu_slope: Float
-    public let lrelu_gain: Float
-    public let layernorm_eps: Float
+    public let lreluSlope: Float
+    public let lreluGain: Float
+    public let layernormEps: Float
     public let upsample: String
     public let parameters: Int?
-    public let synthesis_flops: Int?
+    public let synthesisFlops: Int?
     public let training: TrainingInfo?
 
+    /// The file's names (docs/model-format.md), snake_case as export.py writes them.
+    enum CodingKeys: String, CodingKey {
+        case format, name, dtype, resolution, tokens, heads, channels, layers, upsample, parameters, training
+        case formatVersion = "format_version", zDim = "z_dim", wDim = "w_dim", headDim = "head_dim"
+        case mappingLayers = "mapping_layers", lreluSlope = "lrelu_slope", lreluGain = "lrelu_gain"
+        case layernormEps = "layernorm_eps", synthesisFlops = "synthesis_flops"
+    }
+
     public var numLayers: Int { layers.count }
-    public var zDim: Int { z_dim }
-    public var wDim: Int { w_dim }
 
     /// Channels at a resolution.
     public func channels(at res: Int) -> Int? { channels[String(res)] }
@@ -148,25 +159,25 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         }
         func shown(_ s: String) -> String { "'\(SafeTensorsFile.shown(s))'" }
         guard format == Self.format else { throw bad("format", "'\(Self.format)'", shown(format)) }
-        guard format_version == Self.formatVersion else {
-            throw bad("format_version", "\(Self.formatVersion) (the version this build reads)", "\(format_version)")
+        guard formatVersion == Self.formatVersion else {
+            throw bad("format_version", "\(Self.formatVersion) (the version this build reads)", "\(formatVersion)")
         }
         if let p = Self.nameProblem(name) { throw bad("name", p, shown(name)) }
         guard ["float32", "float16"].contains(dtype) else { throw bad("dtype", "'float32' or 'float16'", shown(dtype)) }
         guard Limits.resolution.contains(resolution), resolution & (resolution - 1) == 0 else {
             throw bad("resolution", "a power of two in \(Limits.resolution)", "\(resolution)")
         }
-        for (field, v, range) in [("z_dim", z_dim, Limits.dim), ("w_dim", w_dim, Limits.dim), ("tokens", tokens, Limits.tokens),
-                                  ("heads", heads, Limits.heads), ("head_dim", head_dim, Limits.headDim),
-                                  ("mapping_layers", mapping_layers, Limits.mappingLayers)] where !range.contains(v) {
+        for (field, v, range) in [("z_dim", zDim, Limits.dim), ("w_dim", wDim, Limits.dim), ("tokens", tokens, Limits.tokens),
+                                  ("heads", heads, Limits.heads), ("head_dim", headDim, Limits.headDim),
+                                  ("mapping_layers", mappingLayers, Limits.mappingLayers)] where !range.contains(v) {
             throw bad(field, "an integer in \(range)", "\(v)")
         }
-        for (field, v) in [("lrelu_slope", lrelu_slope), ("lrelu_gain", lrelu_gain)] where !v.isFinite {
+        for (field, v) in [("lrelu_slope", lreluSlope), ("lrelu_gain", lreluGain)] where !v.isFinite {
             throw bad(field, "a finite number", "\(v)")
         }
-        guard layernorm_eps.isFinite, layernorm_eps > 0 else { throw bad("layernorm_eps", "a finite number > 0", "\(layernorm_eps)") }
+        guard layernormEps.isFinite, layernormEps > 0 else { throw bad("layernorm_eps", "a finite number > 0", "\(layernormEps)") }
         guard upsample == "bilinear-half-pixel" else { throw bad("upsample", "'bilinear-half-pixel'", shown(upsample)) }
-        for (field, v) in [("parameters", parameters), ("synthesis_flops", synthesis_flops)] {
+        for (field, v) in [("parameters", parameters), ("synthesis_flops", synthesisFlops)] {
             if let v, v < 0 { throw bad(field, "a count >= 0", "\(v)") }
         }
         for (field, v) in [("training.dataset", training?.dataset), ("training.license", training?.license)] {

@@ -13,7 +13,7 @@ final class PreparedLayer {
 
     init(_ w: LayerWeights, config c: ModelConfig) {
         spec = w.spec
-        let P = w.spec.pixels, C = w.spec.cin, T = c.tokens, H = c.heads, dk = c.head_dim
+        let P = w.spec.pixels, C = w.spec.cin, T = c.tokens, H = c.heads, dk = c.headDim
         func copy(_ a: [Float]) -> UnsafeMutablePointer<Float> {
             let p = UnsafeMutablePointer<Float>.allocate(capacity: max(a.count, 1))
             p.initialize(from: a, count: a.count)

@@ -179,8 +179,8 @@ extension Generator {
                 for t in toks {
                     guard t >= 0 && t < T else { throw RecipeError.badToken(t, T) }
                     for l in layers {
-                        let base = (l * T + t) * config.w_dim
-                        for i in 0..<config.w_dim { ws.values[base + i] += amount * d.step * d.vector[i] }
+                        let base = (l * T + t) * config.wDim
+                        for i in 0..<config.wDim { ws.values[base + i] += amount * d.step * d.vector[i] }
                     }
                 }
             } else {

@@ -105,7 +105,7 @@ public struct SeFaResult: Sendable {
 public enum SeFa {
     /// A = the chosen layers' value.weight rows, each scaled to unit norm: [rows][wDim].
     public static func stackedAffines(_ weights: GeneratorWeights, layers: ClosedRange<Int>) -> [Double] {
-        let wd = weights.config.w_dim
+        let wd = weights.config.wDim
         var a: [Double] = []
         for l in layers {
             let v = weights.layers[l].value   // [Cin, wDim]
@@ -120,7 +120,7 @@ public enum SeFa {
 
     /// Eigen-decomposition of AᵀA for `layers`.
     public static func factorize(_ weights: GeneratorWeights, layers: ClosedRange<Int>) throws -> SeFaResult {
-        let wd = weights.config.w_dim
+        let wd = weights.config.wDim
         let a = stackedAffines(weights, layers: layers)
         let rows = a.count / wd
         guard rows > 0 else { throw LinearAlgebraError(message: "SeFa: layers \(layers) have no non-zero style weights") }
@@ -148,7 +148,7 @@ public enum SeFa {
         let vs = Array(r.vectors.prefix(n))
         var sampler = WSampler(G)
         let samples = sampler.sample(seeds: sigmaSeeds)
-        let sig = DirectionMath.sigmas(of: vs, samples: samples, wDim: G.config.w_dim)
+        let sig = DirectionMath.sigmas(of: vs, samples: samples, wDim: G.config.wDim)
         let shares = r.shares
         let stem = prefix ?? selection.namePrefix
         return (0..<n).map {

@@ -31,7 +31,7 @@ public struct WSampler {
     public mutating func forEachBatch(firstSeed first: UInt64 = defaultFirstSeed, seeds count: Int,
                                       _ body: (UnsafePointer<Float>, Int) throws -> Void) rethrows {
         let c = weights.config
-        let T = c.tokens, zd = c.z_dim, wd = c.w_dim, width = max(zd, wd)
+        let T = c.tokens, zd = c.zDim, wd = c.wDim, width = max(zd, wd)
         if x.count < batchSeeds * T * width {
             x = [Float](repeating: 0, count: batchSeeds * T * width)
             y = x
@@ -62,7 +62,7 @@ public struct WSampler {
                 x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in y.withUnsafeMutableBufferPointer { yp in
                     sgemm(yp.baseAddress!, ldc: wd, xp.baseAddress!, lda: cin, wp.baseAddress!, ldb: cin, transB: true,
                           m: rows, n: wd, k: cin, beta: 1)
-                    leakyReLU(yp.baseAddress!, count: rows * wd, slope: c.lrelu_slope, gain: c.lrelu_gain)
+                    leakyReLU(yp.baseAddress!, count: rows * wd, slope: c.lreluSlope, gain: c.lreluGain)
                 } } }
                 swap(&x, &y)
             }
@@ -74,8 +74,8 @@ public struct WSampler {
     /// All samples of `seeds` seeds in one array, [seeds * tokens][wDim].
     public mutating func sample(firstSeed: UInt64 = defaultFirstSeed, seeds: Int) -> [Float] {
         var out: [Float] = []
-        out.reserveCapacity(seeds * weights.config.tokens * weights.config.w_dim)
-        let wd = weights.config.w_dim
+        out.reserveCapacity(seeds * weights.config.tokens * weights.config.wDim)
+        let wd = weights.config.wDim
         forEachBatch(firstSeed: firstSeed, seeds: seeds) { p, rows in out += UnsafeBufferPointer(start: p, count: rows * wd) }
         return out
     }

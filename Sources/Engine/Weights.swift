@@ -62,16 +62,16 @@ public struct GeneratorWeights: Sendable {
         // Every size below is bounded by ModelConfig.Limits, checked when the config was read,
         // so these products cannot overflow; a config made in code is checked here again.
         try c.validate(path: "config of \(path)")
-        let hd = c.heads * c.head_dim
+        let hd = c.heads * c.headDim
         var mw: [[Float]] = [], mb: [[Float]] = []
-        for i in 0..<c.mapping_layers {
-            let cin = i == 0 ? c.z_dim : c.w_dim
-            mw.append(try load("mapping.\(i).weight", [c.w_dim, cin]))
-            mb.append(try load("mapping.\(i).bias", [c.w_dim]))
+        for i in 0..<c.mappingLayers {
+            let cin = i == 0 ? c.zDim : c.wDim
+            mw.append(try load("mapping.\(i).weight", [c.wDim, cin]))
+            mb.append(try load("mapping.\(i).bias", [c.wDim]))
         }
         self.mappingWeight = mw
         self.mappingBias = mb
-        self.wAvg = try load("w_avg", [c.w_dim])
+        self.wAvg = try load("w_avg", [c.wDim])
         self.const = try load("synthesis.const", [c.layers[0].cin, 4, 4])
         var layers: [LayerWeights] = []
         for s in c.layers {
@@ -82,7 +82,7 @@ public struct GeneratorWeights: Sendable {
                 pos: try load(p + "pos", [s.pixels, s.cin]),
                 query: try load(p + "query.weight", [hd, s.cin]),
                 keys: try load(p + "keys", [c.tokens, hd]),
-                value: try load(p + "value.weight", [s.cin, c.w_dim]),
+                value: try load(p + "value.weight", [s.cin, c.wDim]),
                 valueBias: try load(p + "value.bias", [s.cin]),
                 conv: conv,
                 bias: try load(p + "bias", [s.cout]),

@@ -29,7 +29,7 @@ struct SeFaReference: Decodable {
         var s = WSampler(G, batchSeeds: 3)      // batches of 3 seeds: 7 seeds cross two batch boundaries
         let rows = s.sample(firstSeed: 100, seeds: 7)
         let c = G.config
-        #expect(rows.count == 7 * c.tokens * c.w_dim)
+        #expect(rows.count == 7 * c.tokens * c.wDim)
         var ref: [Float] = []
         for i in 0..<7 { ref += G.w(seed: 100 + UInt64(i)).values }
         #expect(maxAbsDiff(rows, ref) < 1e-5)
@@ -44,13 +44,13 @@ struct SeFaReference: Decodable {
         let baseline = PCA.randomBaseline(r)
         #expect(r.explainedRatio[0] > 2 * baseline, "pca0 explains \(r.explainedRatio[0]), a random direction \(baseline)")
         // No random direction of 200 beats the first principal axis.
-        let randomBest = DirectionMath.randomUnitVectors(count: 200, wDim: G.config.w_dim, seed: 9).map { r.variance(along: $0) }.max()!
+        let randomBest = DirectionMath.randomUnitVectors(count: 200, wDim: G.config.wDim, seed: 9).map { r.variance(along: $0) }.max()!
         #expect(r.variances[0] >= randomBest)
         // The top 4 together beat 4 random directions.
         #expect(r.explainedRatio.prefix(4).reduce(0, +) > 4 * baseline * 1.5)
         // σ = sqrt(eigenvalue) matches the spread measured on other seeds.
         let dirs = r.directions(2)
-        let measured = DirectionMath.sigmas(of: dirs.map(\.vector), samples: DirectionMath.sampleW(G, count: 2000, firstSeed: 7), wDim: G.config.w_dim)
+        let measured = DirectionMath.sigmas(of: dirs.map(\.vector), samples: DirectionMath.sampleW(G, count: 2000, firstSeed: 7), wDim: G.config.wDim)
         for (d, m) in zip(dirs, measured) { #expect(abs(m / d.sigma - 1) < 0.1, "\(d.name): σ \(d.sigma), measured \(m)") }
     }
 
@@ -66,7 +66,7 @@ struct SeFaReference: Decodable {
         let G = try Fixtures.tinyGenerator()
         let ref = try SeFaReference.load()
         #expect(ref.format == "latentscope-sefa-reference" && ref.format_version == 1)
-        #expect(ref.w_dim == G.config.w_dim)
+        #expect(ref.w_dim == G.config.wDim)
         #expect(Set(ref.sets.keys) == ["all", "coarse", "middle", "2-5"])
         for (name, s) in ref.sets.sorted(by: { $0.key < $1.key }) {
             let sel = LayerSelection(name)!

@@ -25,7 +25,7 @@ func checkParity(generator G: Generator, golden: Golden, tolerance: Float = 1e-3
         #expect(maxAbsDiff(G.z(seed: seed), zs[i]) <= 1e-6, "z of seed \(seed)")
         #expect(maxAbsDiff(G.map(z: zs[i]).values, ws[i]) <= 1e-4, "w of seed \(seed)")
     }
-    let wplus = ws.map { WPlus(broadcasting: WTokens(values: $0, tokens: c.tokens, wDim: c.w_dim), layers: c.numLayers) }
+    let wplus = ws.map { WPlus(broadcasting: WTokens(values: $0, tokens: c.tokens, wDim: c.wDim), layers: c.numLayers) }
     let attnLayers = Set(c.layers.indices.filter { golden.file.tensors["attn.\($0)"] != nil })
     #expect(!attnLayers.isEmpty)
     let out = G.synthesize(wplus, noise: golden.seeds.map { .seeded($0) }, attentionLayers: attnLayers)
@@ -46,7 +46,7 @@ func checkParity(generator G: Generator, golden: Golden, tolerance: Float = 1e-3
     let outPsi = G.synthesize(psi, noise: golden.seeds.map { .seeded($0) })
     let outConst = G.synthesize(wplus, noise: golden.seeds.map { _ in .const })
     let mixed = rows(try golden.file.floats("ws_mixed"), golden.seeds.count).map {
-        WPlus(values: $0, layers: c.numLayers, tokens: c.tokens, wDim: c.w_dim)
+        WPlus(values: $0, layers: c.numLayers, tokens: c.tokens, wDim: c.wDim)
     }
     let outMixed = G.synthesize(mixed, noise: golden.seeds.map { _ in .off })
     for (name, o) in [("image_psi", outPsi), ("image_noise_const", outConst), ("image_mixed", outMixed)] {

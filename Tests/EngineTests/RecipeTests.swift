@@ -17,7 +17,7 @@ struct FixedDirections: DirectionLookup {
         r.layerSources = [nil, nil, 0]
         let ws = try G.wPlus(r, directions: nil)
         let own = G.wPlus(seed: 1), other = G.wPlus(seed: 2)
-        let L = c.tokens * c.w_dim
+        let L = c.tokens * c.wDim
         #expect(Array(ws.values[0..<L]) == Array(own.values[0..<L]))
         #expect(Array(ws.values[2 * L..<3 * L]) == Array(other.values[2 * L..<3 * L]))
 
@@ -26,9 +26,9 @@ struct FixedDirections: DirectionLookup {
         t.tokenSources = [nil, 0]
         let wt = try G.wPlus(t, directions: nil)
         for l in 0..<c.numLayers {
-            let tok1 = (l * c.tokens + 1) * c.w_dim, tok0 = (l * c.tokens) * c.w_dim
-            #expect(Array(wt.values[tok1..<tok1 + c.w_dim]) == Array(other.values[tok1..<tok1 + c.w_dim]))
-            #expect(Array(wt.values[tok0..<tok0 + c.w_dim]) == Array(own.values[tok0..<tok0 + c.w_dim]))
+            let tok1 = (l * c.tokens + 1) * c.wDim, tok0 = (l * c.tokens) * c.wDim
+            #expect(Array(wt.values[tok1..<tok1 + c.wDim]) == Array(other.values[tok1..<tok1 + c.wDim]))
+            #expect(Array(wt.values[tok0..<tok0 + c.wDim]) == Array(own.values[tok0..<tok0 + c.wDim]))
         }
     }
 
@@ -41,7 +41,7 @@ struct FixedDirections: DirectionLookup {
         // A cutoff leaves late layers untruncated.
         let cut = G.wPlus(seed: 3, psi: 0, cutoff: 4)
         let full = G.wPlus(seed: 3)
-        let L = G.config.tokens * G.config.w_dim
+        let L = G.config.tokens * G.config.wDim
         #expect(Array(cut.values[4 * L..<5 * L]) == Array(full.values[4 * L..<5 * L]))
         #expect(Array(cut.values[0..<L]) != Array(full.values[0..<L]))
     }
@@ -49,13 +49,13 @@ struct FixedDirections: DirectionLookup {
     @Test func offsetsMoveOnlyTheirLayersAndTokens() throws {
         let G = try Fixtures.tinyGenerator()
         let c = G.config
-        let v = DirectionMath.normalized((0..<c.w_dim).map { Float($0 + 1) })
+        let v = DirectionMath.normalized((0..<c.wDim).map { Float($0 + 1) })
         var r = Recipe(seed: 4)
         r.offsets = [DirectionOffset(direction: "d", amount: 1.5, layers: 2...3, tokens: [1])]
         let ws = try G.wPlus(r, directions: FixedDirections(vector: v))
         let base = G.wPlus(seed: 4)
         for l in 0..<c.numLayers { for t in 0..<c.tokens {
-            let o = (l * c.tokens + t) * c.w_dim
+            let o = (l * c.tokens + t) * c.wDim
             let moved = (2...3).contains(l) && t == 1
             let d = ws.values[o] - base.values[o]
             #expect(abs(d - (moved ? 1.5 * 2 * v[0] : 0)) < 1e-5, "layer \(l) token \(t)")
@@ -69,7 +69,7 @@ struct FixedDirections: DirectionLookup {
 
     @Test func offsetsCountStepsOfTheDirectionsOwnLength() throws {
         let G = try Fixtures.tinyGenerator()
-        let v = DirectionMath.normalized((0..<G.config.w_dim).map { Float($0 % 5) - 2 })
+        let v = DirectionMath.normalized((0..<G.config.wDim).map { Float($0 % 5) - 2 })
         // The same vector and σ; one sets its own step of 2σ.
         let dirs = DirectionSet([Direction(name: "plain", vector: v, sigma: 0.5, method: "pca"),
                                  Direction(name: "stepped", vector: v, sigma: 0.5, method: "attribute", step: 1.0)])
@@ -108,7 +108,7 @@ struct FixedDirections: DirectionLookup {
 
     @Test func offsetsAreClampedToTheLargestOffset() throws {
         let G = try Fixtures.tinyGenerator()
-        let v = DirectionMath.normalized((0..<G.config.w_dim).map { Float($0 + 1) })
+        let v = DirectionMath.normalized((0..<G.config.wDim).map { Float($0 + 1) })
         func w(_ amount: Float) throws -> WPlus {
             var r = Recipe(seed: 4)
             r.offsets = [DirectionOffset(direction: "d", amount: amount)]

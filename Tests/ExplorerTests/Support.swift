@@ -31,7 +31,7 @@ enum Fixture {
 
     /// Directions with vectors for the tiny model (for rendering).
     static func directions(_ G: Generator) -> DirectionSet {
-        let vs = DirectionMath.randomUnitVectors(count: 4, wDim: G.config.w_dim, seed: 7)
+        let vs = DirectionMath.randomUnitVectors(count: 4, wDim: G.config.wDim, seed: 7)
         return DirectionSet(zip(model.directions, vs).map { info, v in
             Direction(name: info.name, vector: v, sigma: info.sigma, method: info.method, explained: info.explained, layers: info.layers)
         })

@@ -9,7 +9,7 @@ import Testing
 @Suite struct PixelBudgetTests {
     @Test func sizesBeforeRenderingMatchTheFigures() throws {
         let G = try Generator(modelDirectory: tinyModelPath)
-        let dirs = DirectionSet([Direction(name: "d", vector: DirectionMath.randomUnitVectors(count: 1, wDim: G.config.w_dim, seed: 1)[0],
+        let dirs = DirectionSet([Direction(name: "d", vector: DirectionMath.randomUnitVectors(count: 1, wDim: G.config.wDim, seed: 1)[0],
                                            sigma: 1, method: "random")])
         func size(_ img: RGBImage) -> FigureSize { FigureSize(width: img.width, height: img.height) }
 

@@ -35,7 +35,7 @@ struct Bench: ParsableCommand {
         let G = try model.load()
         let threads = G.threads
         let c = G.config
-        let flops = Double(c.synthesis_flops ?? 0)
+        let flops = Double(c.synthesisFlops ?? 0)
         func timeBatch(_ n: Int) -> Double {
             let recipes = (0..<n).map { Recipe(seed: UInt64($0)) }
             // Warm-up, as long as the PyTorch side's: workspace, caches, and the

@@ -96,7 +96,7 @@ struct PCADirections: ParsableCommand {
     func run() throws {
         let G = try model.load()
         let c = G.config
-        guard k <= c.w_dim else { throw ValidationError("-k \(k) is more than the \(c.w_dim) dimensions of w") }
+        guard k <= c.wDim else { throw ValidationError("-k \(k) is more than the \(c.wDim) dimensions of w") }
         let t0 = ContinuousClock.now
         let r = try PCA.fit(G, samples: samples, progress: progressPrinter("sampling seeds", quiet: false))
         let ms = milliseconds(since: t0)
@@ -110,10 +110,10 @@ struct PCADirections: ParsableCommand {
             print(String(format: "%5d  ", i) + d.name.padded(8) + String(format: " %6.3f  %8.4f   %8.4f   %7.2f", d.sigma, r.explainedRatio[i], cum, r.explainedRatio[i] / random))
         }
         print(String(format: "a random direction explains %.4f of the variance on average (1/wDim = %.4f); pca0 explains %.1fx that, the top %d together %.4f vs %.4f for %d random",
-                     random, 1 / Double(c.w_dim), r.explainedRatio[0] / random, dirs.count, cum, random * Double(dirs.count), dirs.count))
+                     random, 1 / Double(c.wDim), r.explainedRatio[0] / random, dirs.count, cum, random * Double(dirs.count), dirs.count))
         if dryRun { return }
         let folder = target.folder(for: G)
-        let all = try DirectionStore.merge(dirs, replacing: { $0.method == .pca }, folder: folder, wDim: c.w_dim, numLayers: c.numLayers)
+        let all = try DirectionStore.merge(dirs, replacing: { $0.method == .pca }, folder: folder, wDim: c.wDim, numLayers: c.numLayers)
         print("saved \(dirs.count) PCA directions to \(folder) (\(all.directions.count) in the folder)")
     }
 }
@@ -159,7 +159,7 @@ struct SeFaDirections: ParsableCommand {
     func run() throws {
         let G = try model.load()
         let c = G.config
-        guard k <= c.w_dim else { throw ValidationError("-k \(k) is more than the \(c.w_dim) dimensions of w") }
+        guard k <= c.wDim else { throw ValidationError("-k \(k) is more than the \(c.wDim) dimensions of w") }
         var all: [Direction] = []
         var stems: [String] = []
         for text in layers {
@@ -185,7 +185,7 @@ struct SeFaDirections: ParsableCommand {
         let isSame = { (d: Direction) in
             d.method == .sefa && stems.contains { s in d.name.hasPrefix(s) && d.name.dropFirst(s.count).allSatisfy(\.isNumber) && d.name.count > s.count }
         }
-        let merged = try DirectionStore.merge(all, replacing: isSame, folder: folder, wDim: c.w_dim, numLayers: c.numLayers)
+        let merged = try DirectionStore.merge(all, replacing: isSame, folder: folder, wDim: c.wDim, numLayers: c.numLayers)
         print("saved \(all.count) SeFa directions to \(folder) (\(merged.directions.count) in the folder)")
     }
 }
@@ -233,12 +233,12 @@ struct SaveDirection: ParsableCommand {
         // Checked early for a quick answer, and again under the folder's lock, where it counts:
         // another `directions save` may have written the same name in between.
         if !force, DirectionStore.exists(folder: folder),
-           try DirectionStore.read(folder: folder, wDim: c.w_dim).names.contains(name) {
+           try DirectionStore.read(folder: folder, wDim: c.wDim).names.contains(name) {
             throw alreadySaved
         }
         let d = try DirectionMath.fromSeeds(G, name: name, from: fromSeed, to: toSeed)
-        try DirectionStore.check([d], folder: folder, wDim: c.w_dim)
-        let all = try DirectionStore.update(folder: folder, wDim: c.w_dim, numLayers: c.numLayers) { old in
+        try DirectionStore.check([d], folder: folder, wDim: c.wDim)
+        let all = try DirectionStore.update(folder: folder, wDim: c.wDim, numLayers: c.numLayers) { old in
             if !force, old.names.contains(name) { throw alreadySaved }
             return old.replacing(where: { _ in false }, with: [d])
         }
@@ -261,7 +261,7 @@ struct RemoveDirection: ParsableCommand {
         let folder = out ?? DirectionStore.userFolder(modelName: c.name)
         guard DirectionStore.exists(folder: folder) else { throw ValidationError("no saved directions in \(folder)") }
         // Read, check and write under the folder's lock, so a concurrent save is not lost.
-        try DirectionStore.update(folder: folder, wDim: c.w_dim, numLayers: c.numLayers) { set in
+        try DirectionStore.update(folder: folder, wDim: c.wDim, numLayers: c.numLayers) { set in
             guard set.names.contains(name) else {
                 throw ValidationError("'\(name)' is not saved in \(folder); saved there: " + set.names.joined(separator: ", "))
             }

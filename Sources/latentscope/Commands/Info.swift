@@ -20,12 +20,12 @@ struct Info: ParsableCommand {
             print(TerminalText.escapedJSON(String(decoding: try enc.encode(c), as: UTF8.self)))
             return
         }
-        let flops = c.synthesis_flops ?? 0
+        let flops = c.synthesisFlops ?? 0
         print("""
             model       \(c.name.terminalSafe)  (\(G.directory.terminalSafe))
             resolution  \(c.resolution)x\(c.resolution) RGB
-            latent      \(c.tokens) style tokens x \(c.w_dim) (z: \(c.tokens) x \(c.z_dim)), mapping \(c.mapping_layers) layers
-            attention   \(c.heads) heads x \(c.head_dim) dims per layer
+            latent      \(c.tokens) style tokens x \(c.wDim) (z: \(c.tokens) x \(c.zDim)), mapping \(c.mappingLayers) layers
+            attention   \(c.heads) heads x \(c.headDim) dims per layer
             parameters  \(G.weights.parameterCount.formatted())
             compute     \(String(format: "%.3f", Double(flops) / 1e9)) GFLOP per image (synthesis)
             weights     \(c.dtype.terminalSafe)
