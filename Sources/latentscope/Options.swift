@@ -183,3 +183,12 @@ extension String {
     /// Left-aligned in a field of `width` characters (String(format:) cannot pad %@ on Linux).
     func padded(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
 }
+
+/// The directions to offer after an unknown name: the named (attribute) ones first, since
+/// those are what people type, then the others, at most 40, saying how many more there are.
+func directionChoices(_ set: DirectionSet) -> String {
+    let ordered = set.directions.filter { $0.method == .attribute } + set.directions.filter { $0.method != .attribute }
+    let shown = ordered.prefix(40).map(\.name.terminalSafe).joined(separator: ", ")
+    let more = ordered.count > 40 ? " … (\(ordered.count - 40) more: latentscope directions list)" : ""
+    return "available: " + shown + more
+}

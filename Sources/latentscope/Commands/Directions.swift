@@ -311,7 +311,7 @@ struct DirectionSheet: ParsableCommand {
         if let names {
             rows = try names.split(separator: ",").map { key in
                 guard let d = pool.find(String(key)) else {
-                    throw ValidationError("unknown direction '\(key)'; available: " + pool.names.prefix(40).joined(separator: ", "))
+                    throw ValidationError("unknown direction '\(key)'; " + directionChoices(pool))
                 }
                 return d
             }

@@ -36,7 +36,7 @@ struct Walk: ParsableCommand {
         let G = try model.load()
         let dirs = try model.directions(for: G)
         guard let d = dirs.find(direction) else {
-            throw ValidationError("unknown direction '\(direction)'; available: " + dirs.names.prefix(40).joined(separator: ", "))
+            throw ValidationError("unknown direction '\(direction)'; " + directionChoices(dirs))
         }
         let (a, b) = try SpanParser.parse(range)
         let layerRange: ClosedRange<Int>?
