@@ -338,11 +338,15 @@ def named_directions(G, labeller: Scorer, samples: int, calibration_faces: int =
     t0 = time.time()
     w, scores = labelled_samples(G, labeller, samples, cache, log=log)
     fits = nd.fit_all(w, scores, log=log)
-    fits |= nd.conditional(fits)
     sets = nd.layer_sets([s["res"] for s in G.cfg.layer_specs()])
     cal = np.arange(CALIBRATION_FIRST_SEED, CALIBRATION_FIRST_SEED + calibration_faces, dtype=np.uint64)
     effect = make_effect(G, labeller, cal, face_check)
     wt = sample_tokens(G, 2000)
+    token_rows = {}
+    for name in list(fits):
+        log(f"{name}: tokens")
+        fits[name], token_rows[name] = nd.choose_token_set(fits[name], w, scores, wt, effect, log=log)
+    fits |= nd.conditional(fits)
     base = {n: f for n, f in fits.items() if "|" not in n}
     dirs, stats = [], {"samples": samples, "calibration_faces": calibration_faces, "layer_sets": {k: list(v) for k, v in sets.items()},
                        "label_means": {k: nd.finite_mean(v) for k, v in scores.items()}, "directions": {}}
@@ -359,7 +363,8 @@ def named_directions(G, labeller: Scorer, samples: int, calibration_faces: int =
         cal_res = nd.calibrate(fit, sets[layer_name], effect, start=nd.STEPS * sigma, log=log)
         per_step = cal_res["span_reached"] * (fit.target[1] - fit.target[0]) / (2 * nd.STEPS)
         dirs.append(nd.direction(name, fit, sigma, sets[layer_name], cal_res["length"], per_step))
-        stats["directions"][name] = {"tokens": fit.tokens, "token_r2": fit.token_r2, "r2": fit.r2, "target": list(fit.target),
+        stats["directions"][name] = {"tokens": fit.tokens, "token_r2": fit.token_r2, "token_sets": token_rows.get(root),
+                                     "r2": fit.r2, "target": list(fit.target),
                                      "sigma": sigma, "layers": layer_name, "layer_rows": rows, "calibration": cal_res,
                                      "step": cal_res["length"] / nd.STEPS, "per_step": per_step, "label": fit.attribute.label}
     order = ["age", "gender", "yaw", "smile", "age|gender", "gender|age"]

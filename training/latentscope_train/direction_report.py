@@ -31,6 +31,7 @@ import numpy as np
 import torch
 
 from . import attributes, directions_io
+from .directions_doc import weights_sha256
 
 EVAL_FIRST_SEED = 1 << 42
 OFFSETS = np.arange(-3, 4, dtype=np.float64)
@@ -268,7 +269,7 @@ def main(argv=None):
     for r in named.values():
         r.pop("per_face", None)
     pca = pca_vs_random(G, dirs)
-    report = {"model": config["name"], "kimg": kimg, "w_dim": G.cfg.w_dim, "judge": metrics, "named": named, "local": local,
+    report = {"model": config["name"], "kimg": kimg, "weights_sha256": weights_sha256(args.model), "w_dim": G.cfg.w_dim, "judge": metrics, "named": named, "local": local,
               "local_faces": len(local_seeds), "layer_sets": {k: list(v) for k, v in sets.items()}, "pca": pca,
               "cos": {f"{a}·{b}": float(x.vector @ y.vector) for x in named_dirs for y in named_dirs
                       for a, b in [(x.name, y.name)] if a < b}}

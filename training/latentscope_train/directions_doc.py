@@ -25,6 +25,7 @@ runs (the steps differ). --check only reports whether the page is current (exit 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -109,6 +110,10 @@ def check_consistent(inputs: dict):
         raise DocError(f"{inputs['model_dir']}/config.json has no training.kimg")
     if report.get("kimg") != kimg:
         raise DocError(f"{REPORT} was made from the model at {report.get('kimg')} kimg, the model is now at {kimg} kimg; {hint}")
+    digest = report.get("weights_sha256")
+    if digest is not None:
+        if digest != weights_sha256(inputs["model_dir"]):
+            raise DocError(f"{REPORT} was measured on other weights than {inputs['model_dir']}/generator.safetensors; {hint}")
     made = stats.get("named", {}).get("directions", {})
     for name, r in report.get("named", {}).items():
         if name in made and abs(made[name]["step"] - r["step"]) > 1e-6 * max(1.0, abs(r["step"])):
@@ -118,6 +123,16 @@ def check_consistent(inputs: dict):
     for name, r in report.get("named", {}).items():
         if name in listed and abs(listed[name]["sigma"] - r["sigma"]) > 6e-4:
             raise DocError(f"σ of {name} is {listed[name]['sigma']:.3f} in {LISTING} but {r['sigma']:.3f} in {REPORT}; {hint}")
+
+
+def weights_sha256(model_dir: str) -> str:
+    """The generator file's digest: names the exact weights the numbers were measured on (two
+    exports can share name and kimg, e.g. a model and its positional-encoding refit)."""
+    h = hashlib.sha256()
+    with open(os.path.join(model_dir, "generator.safetensors"), "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 # MARK: - wording
@@ -146,6 +161,16 @@ def kimg_text(kimg) -> str:
     return str(int(kimg)) if float(kimg).is_integer() else str(kimg)
 
 
+def refit_text(config: dict) -> str:
+    r = (config.get("training") or {}).get("pos_refit")
+    if not r:
+        return ""
+    layers = r.get("layers") or []
+    res = sorted({int(n.split(".")[0][1:]) for n in layers if n.startswith("b") and n.split(".")[0][1:].isdigit()})
+    where = " and ".join(f"{x}×{x}" for x in res) or "finer"
+    return f", its {where} positional encodings refitted to a {r['grid']}×{r['grid']} grid (`training.pos_refit`)"
+
+
 # MARK: - sections
 
 def overview(inputs: dict) -> list[str]:
@@ -157,8 +182,8 @@ def overview(inputs: dict) -> list[str]:
             methods[r["method"]] = methods.get(r["method"], 0) + 1
     parts = ", ".join(f"{n} {'PCA' if m == 'pca' else 'SeFa' if m == 'sefa' else m}" for m, n in methods.items())
     out = [f"All numbers and figures below come from `scripts/make-directions.sh` and refer to the bundled "
-           f"`{report['model']}` model at **{kimg_text(kimg)} kimg** (`training.kimg` in its `config.json`), which ships "
-           f"{sum(methods.values())} directions ({parts}; `docs/figures/{LISTING}`)."]
+           f"`{report['model']}` model at **{kimg_text(kimg)} kimg** (`training.kimg` in its `config.json`)"
+           f"{refit_text(config)}, which ships {sum(methods.values())} directions ({parts}; `docs/figures/{LISTING}`)."]
     if float(kimg) < EARLY_KIMG:
         out[0] += (" That model is early in training, so its faces are barely formed: treat the attribute numbers as a check "
                    "that the pipeline works rather than as a measure of what the directions do to faces.")
@@ -313,8 +338,9 @@ def local_section(report: dict, made: dict) -> list[str]:
     out = ["### Where the attributes live", "",
            "The same ±3-step edit limited to one layer set (with the direction's tokens), and to one token (with the "
            "direction's layers); the judge's change of the own attribute from −3 to +3 steps, on "
-           f"{report.get('local_faces', 40)} faces. A direction's default tokens are those whose w alone predicts its "
-           "labels best (held-out R² of a ridge regression, below); its default layers the most selective set (the largest "
+           f"{report.get('local_faces', 40)} faces. A direction's default tokens are, of the tokens whose w alone predicts "
+           "its labels best (held-out R² of a ridge regression, below) and the two best alone, those whose ±3σ walk moves the "
+           "labeller's score furthest; its default layers the most selective set (the largest "
            "own effect per cross-effect among the sets with at least half the largest own effect, at a provisional step).", "",
            "![per-token effect](figures/attribute-tokens.png)", "",
            "| direction | " + " | ".join(f"{n} ({v[0]}–{v[1]})" for n, v in sets.items()) + " | " +

@@ -3,6 +3,7 @@ synthetic report files (no model, no torch work)."""
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import os
 import sys
@@ -205,6 +206,28 @@ def test_refuses_inputs_from_another_model_state(tmp_path, capsys):
     args, page = setup(tmp_path / "b", stats=stats)
     assert directions_doc.main(args) == 1
     assert "different runs" in capsys.readouterr().err
+
+
+def test_refuses_a_report_measured_on_other_weights(tmp_path, capsys):
+    weights = b"the weights the report was measured on"
+    digest = hashlib.sha256(weights).hexdigest()
+    args, page = setup(tmp_path, report=dict(REPORT, weights_sha256=digest))
+    (tmp_path / "synth64" / "generator.safetensors").write_bytes(weights)
+    assert directions_doc.main(args) == 0
+    (tmp_path / "synth64" / "generator.safetensors").write_bytes(weights + b" refitted")
+    page.write_text(DOC, encoding="utf-8")
+    assert directions_doc.main(args) == 1
+    assert "other weights" in capsys.readouterr().err and page.read_text(encoding="utf-8") == DOC
+
+
+def test_a_refitted_model_says_so(tmp_path):
+    args, page = setup(tmp_path)
+    config = {"name": "synth64", "training": {"kimg": 4.3, "pos_refit": {"grid": 32, "layers": ["b64.conv0", "b64.torgb"]}}}
+    (tmp_path / "synth64" / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    assert directions_doc.main(args) == 0
+    body = region(page.read_text(encoding="utf-8"))
+    assert "**4.3 kimg** (`training.kimg` in its `config.json`), its 64×64 positional encodings refitted to a 32×32 grid" in body
+    assert "refitted" not in region(generate(tmp_path / "plain"))
 
 
 def test_shipped_page_is_current():

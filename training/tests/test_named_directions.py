@@ -143,3 +143,38 @@ def test_direction_carries_defaults_step_and_unit():
     assert d.method == "attribute" and d.tokens == [1] and d.layers == [0, 13]
     assert d.step == pytest.approx(2.0) and d.step_length == pytest.approx(2.0)
     assert d.unit == {"label": "years", "per_step": 6.5}
+
+
+# MARK: - token sets
+
+def test_candidate_token_sets_are_the_share_rule_then_the_best_singles():
+    assert nd.candidate_token_sets(np.array([0.1, 0.30, 0.05, 0.28])) == [[1, 3], [1], [3]]
+    assert nd.candidate_token_sets(np.array([0.0, 0.5, 0.1, 0.2])) == [[1], [3]]
+
+
+def token_effect(gain_per_tokens: dict, detect_ok=lambda tokens: True):
+    """Age moves by gain · length where the edit touches exactly `tokens`."""
+    def effect(vector, length, layers, tokens):
+        g = gain_per_tokens[tuple(tokens)]
+        return {"low": {"age": 40 - g * length}, "high": {"age": 40 + g * length},
+                "detected": 1.0 if detect_ok(tokens) else 0.5}
+    return effect
+
+
+def test_choose_token_set_walks_each_candidate_and_keeps_the_furthest():
+    w, y, truth = planted(carrier=(2, 4), noise=0.5)
+    scores = {"age": y}
+    f = nd.fit_all(w, scores, attributes=[nd.Attribute("age", "age", "years", (20.0, 60.0))], log=lambda m: None)["age"]
+    assert f.tokens == [2, 4]
+    # Token 4 alone moves age furthest per σ: it wins over the R² rule's pair.
+    eff = token_effect({(2, 4): 1.0, (2,): 0.5, (4,): 3.0})
+    best, rows = nd.choose_token_set(f, w, scores, w, eff, log=lambda m: None)
+    assert best.tokens == [4] and sorted(r["tokens"] for r in rows) == [[2], [2, 4], [4]]
+    assert np.abs(best.vector @ truth) > 0.95 and best.r2 < f.r2  # refitted on token 4 alone
+    # ... unless its walk stops being faces; and within 5% the R² rule's set stays.
+    best, _ = nd.choose_token_set(f, w, scores, w, token_effect({(2, 4): 1.0, (2,): 0.5, (4,): 3.0},
+                                                                 detect_ok=lambda t: t != [4]), log=lambda m: None)
+    assert best.tokens == [2, 4]
+    sig = {tuple(t): nd.token_sigma(w, nd.refit(f, w, scores, t).vector, t) for t in ([2, 4], [4])}
+    near = {(2, 4): 1.0, (2,): 0.1, (4,): 1.02 * sig[(2, 4)] / sig[(4,)]}
+    assert nd.choose_token_set(f, w, scores, w, token_effect(near), log=lambda m: None)[0].tokens == [2, 4]
