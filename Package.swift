@@ -45,6 +45,7 @@ let package = Package(
         .executableTarget(name: "FuzzConfig", dependencies: ["Engine", "FuzzSupport"]),
         .executableTarget(name: "FuzzDirections", dependencies: ["Engine", "FuzzSupport"]),
         .executableTarget(name: "FuzzSession", dependencies: ["Engine", "Explorer", "FuzzSupport"]),
+        .executableTarget(name: "FuzzAttributes", dependencies: ["Engine", "FuzzSupport"]),
 
         // MARK: - System libraries (Debian: libopenblas-dev, libpng-dev, libncursesw5-dev, libsixel-dev)
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),

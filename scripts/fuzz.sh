@@ -1,7 +1,7 @@
 #!/bin/sh
 # scripts/fuzz.sh [SECONDS] [PARSER...]: fuzzes the parsers of files from others
 # with libFuzzer and AddressSanitizer, SECONDS (default 60) for each of
-# safetensors, config, directions and session (or the PARSERs named).
+# safetensors, config, directions, session and attributes (or the PARSERs named).
 #
 # The targets are built into .build-fuzz (the normal build is not touched) and
 # seeded with the real files: the tiny test model, the bundled model's config and
@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 
 SECONDS_EACH=${1:-60}
 [ $# -gt 0 ] && shift
-PARSERS=${*:-safetensors config directions session}
+PARSERS=${*:-safetensors config directions session attributes}
 SCRATCH=.build-fuzz
 FIX=Tests/EngineTests/Fixtures
 REG=$FIX/fuzz-regressions
@@ -30,7 +30,8 @@ target() {
         config) echo FuzzConfig ;;
         directions) echo FuzzDirections ;;
         session) echo FuzzSession ;;
-        *) echo "unknown parser '$1' (safetensors, config, directions, session)" >&2; exit 2 ;;
+        attributes) echo FuzzAttributes ;;
+        *) echo "unknown parser '$1' (safetensors, config, directions, session, attributes)" >&2; exit 2 ;;
     esac
 }
 
@@ -52,6 +53,13 @@ seed() {
                 { cat $MODEL/directions/index.json; printf '\000'; cat $MODEL/directions/vectors.safetensors; } > "$out/bundled-directions.bin"
             fi
             ;;
+        attributes)
+            # attributes.json, one NUL byte, attributes.safetensors (the target's input format).
+            { cat $FIX/tiny-classifier/attributes.json; printf '\000'; cat $FIX/tiny-classifier/attributes.safetensors; } > "$out/tiny-classifier.bin"
+            if [ -f $MODEL/attributes.json ]; then
+                { cat $MODEL/attributes.json; printf '\000'; cat $MODEL/attributes.safetensors; } > "$out/bundled-classifier.bin"
+            fi
+            ;;
         session) ;;   # the regressions are whole sessions
     esac
     cp $REG/$2/* "$out/" 2>/dev/null || true
@@ -59,7 +67,7 @@ seed() {
 
 max_len() {
     case $1 in
-        safetensors | directions) echo 100000 ;;
+        safetensors | directions | attributes) echo 100000 ;;
         *) echo 16384 ;;
     esac
 }

@@ -47,4 +47,17 @@ enum FuzzRegressions {
             }
         }
     }
+
+    @Test func attributeClassifierInputsAreRejected() throws {
+        let files = try FuzzRegressions.files("attributes")
+        #expect(files.count >= 8)
+        for (name, data) in files {
+            // attributes.json, a NUL byte, attributes.safetensors (the fuzz target's input format).
+            let cut = data.firstIndex(of: 0) ?? data.endIndex
+            let weights = cut < data.endIndex ? Data(data[(cut + 1)...]) : Data()
+            #expect(throws: ModelError.self, "\(name)") {
+                try AttributeClassifier(description: Data(data[..<cut]), weights: weights, folder: name)
+            }
+        }
+    }
 }
