@@ -6,7 +6,7 @@
 # Usage: scripts/train.sh [MINUTES] [DATA_DIR]
 #   MINUTES   wall time of this invocation (default 120)
 #   DATA_DIR  the utkface64 shards (default ../shared/datasets/utkface64)
-# Environment: RUN (run folder, default ~/.cache/latentscope/runs/utk64-b),
+# Environment: RUN (run folder, default ~/.cache/latentscope/runs/utk64-c),
 #   THREADS (default: all cores), PYTHON (default .venv/bin/python or python3).
 # It runs at the lowest CPU priority, so builds and tests next to it stay usable.
 set -euo pipefail
@@ -14,22 +14,24 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 minutes=${1:-120}
 data=$(realpath "${2:-../shared/datasets/utkface64}")
-run=${RUN:-$HOME/.cache/latentscope/runs/utk64-b}
+run=${RUN:-$HOME/.cache/latentscope/runs/utk64-c}
 py=${PYTHON:-$([ -x .venv/bin/python ] && echo "$root/.venv/bin/python" || echo python3)}
 threads=${THREADS:-$(nproc)}
 
 # The recipe (docs/training.md, "The second model"). Changing any architecture value
-# needs a new run folder and a new checkpoint file. --init-from and --d-warmup only act
-# on a run that starts from nothing: G then starts from the bundled model's weights
-# (the run in training/checkpoints/ began from the first release, 201.6 kimg). --lr-g
-# (G's rate below D's 0.0025) holds from 31.3 kimg on; learning rates may change between
-# invocations.
+# needs a new run folder and a new checkpoint file. --init-from only acts on a run that
+# starts from nothing: G then starts from the first release's weights with its 64x64
+# positional encodings fitted by a 32x32 grid (the second release), and D trains alone
+# for the run's first 200 steps (--d-warmup counts from the run's start). No colour
+# augmentation: D must see colour casts. Learning rates may change
+# between invocations.
 recipe=(
-    --config '{"pos_grid": 16}'
+    --config '{"pos_grid": 32}'
     --d-channels '{"64": 64, "32": 96, "16": 128, "8": 256, "4": 256}'
     --init-from "$root/assets/models/utkface64"
-    --d-warmup 150
-    --lr-g 0.001
+    --d-warmup 200
+    --augment translation
+    --lr-g 0.0005
 )
 cd training
 # Linux with autogroup scheduling shares the CPU between terminal sessions (process groups) before nice values
@@ -38,5 +40,5 @@ cd training
 if [ -w /proc/self/autogroup ]; then echo 19 > /proc/self/autogroup 2>/dev/null || true; fi
 exec nice -n 19 "$py" -m latentscope_train.train --run "$run" --data "$data" --minutes "$minutes" \
     --threads "$threads" --sample-every 250 --ckpt-minutes 10 \
-    --resume-from "$root/training/checkpoints/utk64-b.pt" --save-compact "$root/training/checkpoints/utk64-b.pt" \
+    --resume-from "$root/training/checkpoints/utk64-c.pt" --save-compact "$root/training/checkpoints/utk64-c.pt" \
     "${recipe[@]}"
