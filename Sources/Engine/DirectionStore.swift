@@ -381,24 +381,24 @@ public enum DirectionStore {
     /// The model's shipped directions (when it ships none: SeFa directions over
     /// all layers, computed at load in milliseconds), followed by the user's
     /// directions for this model (`userFolder`, default `userFolder(modelName:)`).
-    public static func loadAll(for G: Generator, userFolder: String? = nil) throws -> Loaded {
-        let f = folder(model: G.directory)
-        let c = G.config
+    public static func loadAll(for source: LoadedModel, userFolder: String? = nil) throws -> Loaded {
+        let f = source.directionsFolder
+        let c = source.config
         let model: DirectionSet
         let computed = !exists(folder: f)
         if computed {
-            model = DirectionSet(try SeFa.directions(G, selection: .all, k: min(16, c.wDim)))
+            model = DirectionSet(try SeFa.directions(source.weights, selection: .all, k: min(16, c.wDim)))
         } else {
             model = try read(folder: f, wDim: c.wDim, numLayers: c.numLayers)
         }
-        let uf = userFolder ?? self.userFolder(modelName: c.name)
+        let uf = userFolder ?? source.userDirectionsFolder()
         guard exists(folder: uf) else { return Loaded(set: model, modelCount: model.directions.count, computed: computed, shadowed: [], userFolder: uf) }
         let (all, shadowed) = model.appending(try read(folder: uf, wDim: c.wDim, numLayers: c.numLayers))
         return Loaded(set: all, modelCount: model.directions.count, computed: computed, shadowed: shadowed, userFolder: uf)
     }
 
     /// The directions for a model: shipped (or computed) ones, then the user's.
-    public static func load(for G: Generator) throws -> DirectionSet { try loadAll(for: G).set }
+    public static func load(for source: LoadedModel) throws -> DirectionSet { try loadAll(for: source).set }
 }
 
 /// Temp file in the same folder, fsynced, then renamed: readers never see a partial

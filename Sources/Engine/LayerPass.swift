@@ -48,11 +48,11 @@ struct ImageInputs {
     let attention: [Int: UnsafeMutablePointer<Float>]
 }
 
-extension Generator {
+extension PreparedModel {
     /// Runs layer `li` for `band` of one image: reads image.x (and image.image for
     /// toRGB), writes the band's rows of image.y (or image.nextImage).
     func runLayer(_ li: Int, band: Band, image: ImageBuffers, inputs: ImageInputs, lane: Lane) {
-        let c = config, L = prepared[li], s = L.spec
+        let c = config, L = layers[li], s = L.spec
         let R = s.res, P = s.pixels, Cin = s.cin, T = c.tokens, H = c.heads
         let cols = band.inRows.count * R, first = band.inRows.lowerBound * R
 

@@ -1,7 +1,9 @@
 // PreparedLayer.swift: a layer's weights in the layout the kernels want, made
 // once at load time.
 
-final class PreparedLayer {
+/// Unchecked Sendable: the buffers are written only in init and read-only after, so
+/// any number of threads may read one (PreparedModel shares it between Generators).
+final class PreparedLayer: @unchecked Sendable {
     let spec: LayerSpec
     let logits: UnsafeMutablePointer<Float>   // [heads*T][Cin]: keys_h Wq_h / sqrt(dk)
     let positionLogits: UnsafeMutablePointer<Float>  // [heads*T][P]: logits x pos

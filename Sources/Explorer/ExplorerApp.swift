@@ -119,14 +119,16 @@ public final class ExplorerApp {
     /// same face (which has none of its own) keeps showing them.
     private var lastAttributes: (recipe: Recipe, values: [AttributeClassifier.Prediction])?
 
-    /// `classifier`: the model's attribute classifier, if it has one (its input must be the model's
-    /// resolution); the status line then shows its predictions for the face on screen.
-    public init(screen: ScreenDriver, generator: Generator, directions: DirectionSet, display: DisplaySettings,
+    /// The renderer and the exporter each run a Generator of their own over `model`; the
+    /// renderer's has `threads` workers. `classifier`: the model's attribute classifier, if it
+    /// has one (its input must be the model's resolution); the status line then shows its
+    /// predictions for the face on screen.
+    public init(screen: ScreenDriver, model: PreparedModel, threads: Int = 1, directions: DirectionSet, display: DisplaySettings,
                 configuration: ExplorerConfiguration = ExplorerConfiguration(), state: ExplorerState? = nil,
                 classifier: AttributeClassifier? = nil) {
-        precondition(classifier.map { $0.input == generator.config.resolution } ?? true,
-                     "the attribute classifier reads \(classifier?.input ?? 0)-pixel images, the model makes \(generator.config.resolution)")
-        let info = ModelInfo(config: generator.config, directions: directions)
+        precondition(classifier.map { $0.input == model.config.resolution } ?? true,
+                     "the attribute classifier reads \(classifier?.input ?? 0)-pixel images, the model makes \(model.config.resolution)")
+        let info = ModelInfo(config: model.config, directions: directions)
         self.model = info
         self.screen = screen
         self.display = display
@@ -136,10 +138,8 @@ public final class ExplorerApp {
                                    colorRegisters: display.colorRegisters)
         // Kitty images outlive what curses draws: quitting, Ctrl-Z and fatal signals delete them.
         if display.renderer == .kitty { screen.setGraphicsCleanup(ImagePresenter.kittyCleanup) }
-        scheduler = RenderScheduler(weights: generator.weights, directory: generator.directory, directions: directions,
-                                    threads: generator.threads, classifier: classifier)
-        exporter = Exporter(weights: generator.weights, directory: generator.directory, directions: directions,
-                            folder: configuration.exportFolder)
+        scheduler = RenderScheduler(model: model, directions: directions, threads: threads, classifier: classifier)
+        exporter = Exporter(model: model, directions: directions, folder: configuration.exportFolder)
     }
 
     // MARK: - Loop

@@ -32,15 +32,13 @@ public final class Exporter: @unchecked Sendable {
     private var finished = false
     private var started = false
 
-    private let weights: GeneratorWeights
-    private let directory: String
+    private let model: PreparedModel
     private let directions: DirectionSet
     /// Where auto-named exports go.
     public let folder: String
 
-    public init(weights: GeneratorWeights, directory: String, directions: DirectionSet, folder: String) {
-        self.weights = weights
-        self.directory = directory
+    public init(model: PreparedModel, directions: DirectionSet, folder: String) {
+        self.model = model
         self.directions = directions
         self.folder = folder
     }
@@ -109,7 +107,7 @@ public final class Exporter: @unchecked Sendable {
     // MARK: - Worker
 
     private func work() {
-        let G = Generator(weights: weights, directory: directory)
+        let G = Generator(model)
         while true {
             condition.lock()
             while running && queue.isEmpty { condition.wait() }

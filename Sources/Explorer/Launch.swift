@@ -77,13 +77,13 @@ public enum ExplorerLauncher {
     /// A seed for the state's random numbers (random seeds, random walks) that differs per run.
     public static func runSeed() -> UInt64 { UInt64(truncatingIfNeeded: DispatchTime.now().uptimeNanoseconds) }
 
-    /// Runs the explorer on the terminal from `state` (see `initialState`). Returns lines to
-    /// print once the terminal is back.
-    public static func run(generator: Generator, directions: DirectionSet, classifier: AttributeClassifier? = nil,
+    /// Runs the explorer on the terminal from `state` (see `initialState`), rendering with
+    /// `threads` workers. Returns lines to print once the terminal is back.
+    public static func run(model prepared: PreparedModel, threads: Int, directions: DirectionSet, classifier: AttributeClassifier? = nil,
                            options: ExplorerOptions, state: ExplorerState) throws -> [String] {
         guard isatty(0) == 1, isatty(1) == 1 else { throw LaunchError.notATerminal }
         try checkExportFolder(options.exportFolder)
-        let model = ModelInfo(config: generator.config, directions: directions)
+        let model = ModelInfo(config: prepared.config, directions: directions)
         var state = state
 
         // Probe before curses takes the terminal (the probe needs the TTY in its normal state).
@@ -98,7 +98,7 @@ public enum ExplorerLauncher {
 
         let screen = Screen()
         try screen.start()
-        let app = ExplorerApp(screen: screen, generator: generator, directions: directions, display: display,
+        let app = ExplorerApp(screen: screen, model: prepared, threads: threads, directions: directions, display: display,
                               configuration: ExplorerConfiguration(exportFolder: options.exportFolder), state: state,
                               classifier: classifier)
         app.run()

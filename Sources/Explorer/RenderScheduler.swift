@@ -2,7 +2,7 @@
 // never waits: only the newest pending request is kept (a burst of key presses
 // renders the last state, not every one in between), and the UI keeps showing
 // the last frame until a newer one is ready. A Generator is not thread-safe, so
-// this thread owns its own instance, sharing the loaded weights. When the model
+// this thread owns its own instance over the shared PreparedModel. When the model
 // has an attribute classifier, this thread also runs it on each face it makes,
 // so the status line's predictions cost the UI nothing.
 
@@ -23,20 +23,17 @@ public final class RenderScheduler: @unchecked Sendable {
     private var dropped = 0
     private var finished = false
 
-    private let weights: GeneratorWeights
-    private let directory: String
+    private let model: PreparedModel
     /// Engine workers for each frame.
     private let threads: Int
     private let directions: DirectionSet
     private let classifier: AttributeClassifier?
     private var generator: Generator?
 
-    /// Starts the worker thread. `weights` are shared with the caller's generator, not copied from disk.
-    public init(weights: GeneratorWeights, directory: String, directions: DirectionSet, threads: Int = 1,
-                classifier: AttributeClassifier? = nil) {
+    /// Starts the worker thread, with a Generator of its own over `model`.
+    public init(model: PreparedModel, directions: DirectionSet, threads: Int = 1, classifier: AttributeClassifier? = nil) {
         self.threads = max(1, threads)
-        self.weights = weights
-        self.directory = directory
+        self.model = model
         self.directions = directions
         self.classifier = classifier
         let thread = Thread { [self] in self.work() }
@@ -108,8 +105,7 @@ public final class RenderScheduler: @unchecked Sendable {
     // MARK: - Worker
 
     private func work() {
-        generator = Generator(weights: weights, directory: directory)
-        generator?.threads = threads
+        generator = Generator(model, threads: threads)
         while true {
             condition.lock()
             while running && pending == nil { condition.wait() }

@@ -48,12 +48,12 @@ public enum TUIBenchmark {
 
     /// Presses each key `count` times (after two warm-up presses), waiting for each frame,
     /// and returns the latencies from the key's arrival to the screen refresh that shows it.
-    public static func run(generator G: Generator, directions: DirectionSet, classifier: AttributeClassifier? = nil,
+    public static func run(model: PreparedModel, threads: Int, directions: DirectionSet, classifier: AttributeClassifier? = nil,
                            renderer: Renderer = .blocks, size: TerminalSize = TerminalSize(rows: 40, cols: 120),
                            count: Int = 15) throws -> TUIBenchmarkResult {
         let screen = RecordingScreen(size: size)
         let display = DisplaySettings(renderer: renderer, reason: "benchmark", colorLevel: .truecolor, cellSize: .defaultCell)
-        let app = ExplorerApp(screen: screen, generator: G, directions: directions, display: display, classifier: classifier)
+        let app = ExplorerApp(screen: screen, model: model, threads: threads, directions: directions, display: display, classifier: classifier)
         defer { app.shutdown() }
         guard app.waitForFrame(timeout: 60) else { throw BenchmarkError("the first frame did not arrive within 60 s") }
         // The mixing key needs a pinned seed to cycle through.
@@ -84,7 +84,7 @@ public enum TUIBenchmark {
             }
             rows.append(.init(label: press.label, samples: samples))
         }
-        return TUIBenchmarkResult(rows: rows, renderer: renderer, size: size, resolution: G.config.resolution,
+        return TUIBenchmarkResult(rows: rows, renderer: renderer, size: size, resolution: model.config.resolution,
                                   renderMedian: percentile(renderTimes, 0.5), composeMedian: percentile(composeTimes, 0.5),
                                   encodeMedian: percentile(encodeTimes, 0.5), bytesMedian: percentile(bytes, 0.5),
                                   classifierMedian: classifier == nil ? nil : percentile(classifierTimes, 0.5))
