@@ -155,11 +155,23 @@ public final class Generator {
     /// channels of small layers; Band.partition), layer by layer.
     public func synthesize(_ ws: [WPlus], noise: [NoiseMode], attentionLayers: Set<Int> = [],
                            explicitNoise: [[[Float]?]]? = nil) -> SynthesisOutput {
+        synthesize(ws, noise: noise, attentionLayers: attentionLayers, explicitNoise: explicitNoise, trace: nil)
+    }
+
+    /// One image, with every step's output of every layer handed to `record` as it is made
+    /// (what the per-layer parity tests compare with model.py's). It runs on the calling
+    /// thread alone, so that every layer is one whole band.
+    func trace(_ w: WPlus, noise: NoiseMode, record: @escaping LayerTrace) -> [Float] {
+        synthesize([w], noise: [noise], trace: record).images[0]
+    }
+
+    private func synthesize(_ ws: [WPlus], noise: [NoiseMode], attentionLayers: Set<Int> = [],
+                            explicitNoise: [[[Float]?]]? = nil, trace: LayerTrace?) -> SynthesisOutput {
         let c = config
         let N = ws.count
         precondition(N > 0 && noise.count == N, "synthesize: \(N) latents, \(noise.count) noise modes")
         for w in ws { precondition(w.layers == c.numLayers && w.tokens == c.tokens && w.wDim == c.wDim, "synthesize: W+ shape mismatch") }
-        let workers = max(1, threads)
+        let workers = trace == nil ? max(1, threads) : 1
         // The workers call BLAS themselves; BLAS's own threads would only contend with them.
         if workers > 1 && blasThreads() != 1 { setBLASThreads(1) }
         while lanes.count < workers { lanes.append(Lane(config: c)); images.append(ImageBuffers(config: c)) }
@@ -182,7 +194,8 @@ public final class Generator {
                 case .off: model.noNoise
                 }
             }()
-            return ImageInputs(w: ws[n], noise: nz, attention: Dictionary(uniqueKeysWithValues: zip(layers, captures[n].map(\.base))))
+            return ImageInputs(w: ws[n], noise: nz, attention: Dictionary(uniqueKeysWithValues: zip(layers, captures[n].map(\.base))),
+                               trace: trace)
         }
         let P = c.resolution * c.resolution
         let results = Buffer(N * 3 * P)

@@ -10,7 +10,7 @@ final class PreparedLayer: @unchecked Sendable {
     let value: UnsafeMutablePointer<Float>    // [Cin][wDim]
     let valueBias: UnsafeMutablePointer<Float>
     let conv: UnsafeMutablePointer<Float>     // [Cout][Cin*k*k]
-    let bias: [Float]
+    let bias: UnsafeMutablePointer<Float>     // [Cout]
     let noiseStrength: Float
 
     init(_ w: LayerWeights, config c: ModelConfig) {
@@ -47,11 +47,11 @@ final class PreparedLayer: @unchecked Sendable {
         value = copy(w.value)
         valueBias = copy(w.valueBias)
         conv = copy(w.conv)
-        bias = w.bias
+        bias = copy(w.bias)
         noiseStrength = w.noiseStrength
     }
 
     deinit {
-        for p in [logits, positionLogits, value, valueBias, conv] { p.deallocate() }
+        for p in [logits, positionLogits, value, valueBias, conv, bias] { p.deallocate() }
     }
 }
