@@ -108,9 +108,9 @@ def trace_tensors(G: Generator, seeds: list[int], w: torch.Tensor, noise: list, 
     out = {"trace_seeds": torch.tensor(seeds, dtype=torch.int64)}
     for spec, recorded in zip(G.cfg.layer_specs(), layers):
         for step in steps:
-            if (step == "conv" and spec["kernel"] == 1) or (step == "input" and not spec["up"]):
+            if (step == "conv" and spec.is_torgb) or (step == "input" and not spec.up):
                 continue
-            out[f"trace.{spec['name']}.{step}"] = recorded[step]
+            out[f"trace.{spec.name}.{step}"] = recorded[step]
     return out
 
 
@@ -120,7 +120,7 @@ def reference(G: Generator, seeds: list[int], attn_layers: list[int] | None,
     specs = cfg.layer_specs()
     z = torch.from_numpy(np.stack([seed_z(s, cfg.tokens, cfg.z_dim) for s in seeds]))
     noises = [seed_noise(s, specs) for s in seeds]
-    noise = [None if specs[i]["kernel"] == 1 or not specs[i]["noise"] else
+    noise = [None if specs[i].is_torgb or not specs[i].noise else
              torch.from_numpy(np.stack([n[i] for n in noises])).unsqueeze(1) for i in range(len(specs))]
     out: dict[str, torch.Tensor] = {"seeds": torch.tensor(seeds, dtype=torch.int64), "z": z}
     with torch.no_grad():
@@ -169,7 +169,7 @@ def main(argv=None):
     make_tiny_classifier(G, os.path.join(args.out, "tiny-classifier"), os.path.join(args.out, "tiny-classifier-reference.json"))
     if args.shipped:
         S = load_exported(args.shipped)
-        names = [s["name"] for s in S.cfg.layer_specs()]
+        names = [s.name for s in S.cfg.layer_specs()]
         layers = [names.index("b16.conv1"), names.index("b32.torgb")]
         # Every layer's output for one seed: about 1.5 MB at 64x64, where every step would be 25 MB.
         save_file(reference(S, [0, 42], layers, trace_seeds=1, trace_steps=["output"]),

@@ -51,6 +51,46 @@ class NoiseMode(str, enum.Enum):
     OFF = "off"
 
 
+class LayerKind(str, enum.Enum):
+    """What a styled layer is: a 3x3 convolution of the features, or a 1x1 convolution to
+    RGB added to the image so far (StyleGAN2's skip generator)."""
+    CONV = "conv"
+    TORGB = "torgb"
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One styled layer, in execution order (its index is its W+ index); LayerSpec in the
+    engine (ModelConfig.swift) is the same record."""
+
+    name: str
+    kind: LayerKind
+    res: int
+    cin: int
+    cout: int
+    up: bool     # bilinear x2 upsampling of the input first
+    noise: bool
+    act: bool    # LeakyReLU after the bias
+
+    @property
+    def is_torgb(self) -> bool:
+        return self.kind == LayerKind.TORGB
+
+    @property
+    def kernel(self) -> int:
+        return 1 if self.is_torgb else 3
+
+    @property
+    def pixels(self) -> int:
+        return self.res * self.res
+
+    def to_dict(self) -> dict:
+        """The entry of config.json's "layers" (docs/model-format.md): these keys in this
+        order; the file says kernel where this says kind."""
+        return dict(name=self.name, res=self.res, cin=self.cin, cout=self.cout, kernel=self.kernel,
+                    up=self.up, noise=self.noise, act=self.act)
+
+
 @dataclass
 class GeneratorConfig:
     """Architecture hyper-parameters; written to config.json on export."""
@@ -86,16 +126,17 @@ class GeneratorConfig:
             r *= 2
         return out
 
-    def layer_specs(self) -> list[dict]:
+    def layer_specs(self) -> list[LayerSpec]:
         """The styled layers in execution order; index = W+ layer index."""
+        conv, torgb = LayerKind.CONV, LayerKind.TORGB
         specs = []
         for r in self.resolutions:
             if r == 4:
-                specs.append(dict(name="b4.conv1", res=4, cin=self.ch(4), cout=self.ch(4), kernel=3, up=False, noise=True, act=True))
+                specs.append(LayerSpec("b4.conv1", conv, 4, self.ch(4), self.ch(4), up=False, noise=True, act=True))
             else:
-                specs.append(dict(name=f"b{r}.conv0", res=r, cin=self.ch(r // 2), cout=self.ch(r), kernel=3, up=True, noise=True, act=True))
-                specs.append(dict(name=f"b{r}.conv1", res=r, cin=self.ch(r), cout=self.ch(r), kernel=3, up=False, noise=True, act=True))
-            specs.append(dict(name=f"b{r}.torgb", res=r, cin=self.ch(r), cout=3, kernel=1, up=False, noise=False, act=False))
+                specs.append(LayerSpec(f"b{r}.conv0", conv, r, self.ch(r // 2), self.ch(r), up=True, noise=True, act=True))
+                specs.append(LayerSpec(f"b{r}.conv1", conv, r, self.ch(r), self.ch(r), up=False, noise=True, act=True))
+            specs.append(LayerSpec(f"b{r}.torgb", torgb, r, self.ch(r), 3, up=False, noise=False, act=False))
         return specs
 
     @property
@@ -198,21 +239,21 @@ class StyledLayer(nn.Module):
     -> noise -> bias -> LeakyReLU. Shapes: x [B, Cin, H, W] (already upsampled),
     w [B, T, w_dim] -> [B, Cout, H, W], attention [B, heads, H*W, T]."""
 
-    def __init__(self, cfg: GeneratorConfig, spec: dict):
+    def __init__(self, cfg: GeneratorConfig, spec: LayerSpec):
         super().__init__()
         self.spec = spec
-        cin, cout, res = spec["cin"], spec["cout"], spec["res"]
+        cin, cout, res = spec.cin, spec.cout, spec.res
         self.heads, self.head_dim = cfg.heads, cfg.head_dim
-        assert cin % cfg.heads == 0, f"{spec['name']}: {cin} channels do not split into {cfg.heads} heads"
+        assert cin % cfg.heads == 0, f"{spec.name}: {cin} channels do not split into {cfg.heads} heads"
         self.res, self.pos_size = res, cfg.pos_size(res)
         self.pos_grid = nn.Parameter(torch.randn(cin, self.pos_size, self.pos_size) * 0.02)
         self.query = EqualLinear(cin, cfg.heads * cfg.head_dim, bias=False)
         self.keys = nn.Parameter(torch.randn(cfg.tokens, cfg.heads * cfg.head_dim))
         # Value projection = StyleGAN's style affine; bias 1 so styles start at identity.
         self.value = EqualLinear(cfg.w_dim, cin, bias_init=1.0)
-        self.conv = EqualConv2d(cin, cout, spec["kernel"], bias=False)
+        self.conv = EqualConv2d(cin, cout, spec.kernel, bias=False)
         self.bias = nn.Parameter(torch.zeros(cout))
-        if spec["noise"]:
+        if spec.noise:
             self.noise_strength = nn.Parameter(torch.zeros([]))
             self.register_buffer("noise_const", torch.randn(1, 1, res, res))
         else:
@@ -262,7 +303,7 @@ class StyledLayer(nn.Module):
                 noise = self.noise_const if noise_mode == NoiseMode.CONST else torch.randn(B, 1, H, W, device=y.device)
             y = y + noise * self.noise_strength
         y = y + self.bias.view(1, -1, 1, 1)
-        if self.spec["act"]:
+        if self.spec.act:
             y = lrelu(y)
         return y
 
@@ -304,15 +345,15 @@ class SynthesisNetwork(nn.Module):
             spec = layer.spec
             nz = noise[i] if noise is not None else None
             steps = {} if trace is not None else None
-            if spec["kernel"] == 1:  # toRGB: reads x, adds to the running image
+            if spec.is_torgb:  # reads x, adds to the running image
                 rgb, a = layer(x, ws[:, i], None, noise_mode, return_attn, steps)
                 img = rgb if img is None else upsample2x(img) + rgb
             else:
-                if spec["up"]:
+                if spec.up:
                     x = upsample2x(x)
                 x, a = layer(x, ws[:, i], nz, noise_mode, return_attn, steps)
             if trace is not None:
-                trace.append({**steps, "output": (img if spec["kernel"] == 1 else x).flatten(2)})
+                trace.append({**steps, "output": (img if spec.is_torgb else x).flatten(2)})
             attns.append(a)
         return (img, attns) if return_attn else img
 
@@ -430,8 +471,8 @@ def synthesis_flops(cfg: GeneratorConfig) -> int:
     total = 0
     T, h, dk = cfg.tokens, cfg.heads, cfg.head_dim
     for s in cfg.layer_specs():
-        p = s["res"] ** 2
-        cin, cout, k = s["cin"], s["cout"], s["kernel"]
+        p = s.pixels
+        cin, cout, k = s.cin, s.cout, s.kernel
         total += p * cin * cout * k * k          # conv
         total += p * cin * h * dk                # query projection
         total += p * h * T * dk                  # logits
