@@ -14,6 +14,7 @@
 // new vectors beside the old index.json, which the reader recognises and reads
 // with the index the vectors carry.
 
+import FileSupport
 import Foundation
 
 public struct DirectionIndex: Codable, Equatable {
@@ -401,40 +402,9 @@ public enum DirectionStore {
     public static func load(for source: LoadedModel) throws -> DirectionSet { try loadAll(for: source).set }
 }
 
-/// Temp file in the same folder, fsynced, then renamed: readers never see a partial
-/// file and a crash never leaves an empty one. (Imaging's AtomicFile does the same;
-/// Engine does not depend on Imaging, hence this small copy.)
+/// Replaces `path` atomically (FileSupport's FileWriter: temporary file in the same folder,
+/// fsync, rename, fsync of the folder): readers never see a partial file and a crash never
+/// leaves an empty one.
 func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-    func fail(_ m: String) -> ModelError { .writeFailed(path: path, reason: m) }
-    let tmp = path + ".tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))"
-    let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw fail("cannot create a temporary file beside it: \(String(cString: strerror(errno)))") }
-    var committed = false
-    defer { if !committed { unlink(tmp) } }
-    do {
-        try writeAll(bytes, fd: fd, path: path)
-        if fsync(fd) != 0 { throw fail("fsync failed: \(String(cString: strerror(errno)))") }
-    } catch {
-        close(fd)
-        throw error
-    }
-    if close(fd) != 0 { throw fail("closing the temporary file failed: \(String(cString: strerror(errno)))") }
-    if rename(tmp, path) != 0 { throw fail("renaming the temporary file into place failed: \(String(cString: strerror(errno)))") }
-    committed = true
-    let dir = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    if dir >= 0 { fsync(dir); close(dir) }   // make the rename itself durable
-}
-
-/// Writes all of `bytes` to `fd`; a short write or an error (a full disk) throws with the system's reason.
-func writeAll(_ bytes: [UInt8], fd: Int32, path: String) throws {
-    var done = 0
-    while done < bytes.count {
-        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, bytes.count - done) }
-        if n < 0 {
-            if errno == EINTR { continue }
-            throw ModelError.writeFailed(path: path, reason: "writing \(bytes.count) bytes failed after \(done): \(String(cString: strerror(errno)))")
-        }
-        if n == 0 { throw ModelError.writeFailed(path: path, reason: "writing \(bytes.count) bytes stopped after \(done)") }
-        done += n
-    }
+    do { try FileWriter.replace(path, with: bytes) } catch { throw ModelError.writeFailed(path: error.path, reason: error.reason) }
 }

@@ -1,7 +1,8 @@
-// Exporter: writes PNG exports on a background thread, one job at a time, with
-// its own Generator (the render thread's one is busy with the screen). The UI
-// reads the progress for the status line and collects finished/failed events;
-// an unwritable path is reported before any rendering starts.
+// Exporter: writes PNG exports on a background thread (BackgroundWorker), one job
+// at a time, with its own Generator over the shared PreparedModel (the render
+// thread's one is busy with the screen). The UI reads the progress for the status
+// line and collects finished/failed events; an unwritable path is reported before
+// any rendering starts (WritablePath, through AtomicFile.check).
 
 import Engine
 import Foundation
@@ -23,17 +24,15 @@ public final class Exporter: @unchecked Sendable {
         case failed(String)
     }
 
-    // Guarded by `condition`.
-    private let condition = NSCondition()
-    private var queue: [(ExportJob, RGBImage?)] = []
+    private var worker: BackgroundWorker<(job: ExportJob, image: RGBImage?)>!
+    // Guarded by the worker's lock.
     private var events: [Event] = []
     private var current: Progress?
-    private var running = true
-    private var finished = false
-    private var started = false
 
     private let model: PreparedModel
     private let directions: DirectionSet
+    /// Made on the worker's thread by the first export (none if nobody exports), used only there.
+    private var generator: Generator?
     /// Where auto-named exports go.
     public let folder: String
 
@@ -41,97 +40,51 @@ public final class Exporter: @unchecked Sendable {
         self.model = model
         self.directions = directions
         self.folder = folder
+        worker = BackgroundWorker(name: "latentscope-export", queueing: .inOrder) { [weak self] item in
+            self?.export(item.job, image: item.image)
+        }
     }
 
     /// Queues a job. `view` jobs carry the picture to write (the app composes it from the frame on screen).
     public func enqueue(_ job: ExportJob, image: RGBImage? = nil) {
-        condition.lock()
-        defer { condition.unlock() }
-        if !started {
-            // The thread (and its Generator) only exist once someone exports.
-            started = true
-            let thread = Thread { [self] in self.work() }
-            thread.name = "latentscope-export"
-            thread.stackSize = 8 << 20
-            thread.start()
-        }
-        queue.append((job, image))
-        condition.broadcast()
+        worker.submit { (job, image) }
     }
 
     /// The running job's progress, nil when idle.
-    public var progress: Progress? {
-        condition.lock()
-        defer { condition.unlock() }
-        return current
-    }
+    public var progress: Progress? { worker.locked { current } }
 
     /// Jobs queued or running.
-    public var pendingCount: Int {
-        condition.lock()
-        defer { condition.unlock() }
-        return queue.count + (current == nil ? 0 : 1)
-    }
+    public var pendingCount: Int { worker.pendingCount }
 
     /// Finished and failed jobs since the last call, oldest first.
     public func takeEvents() -> [Event] {
-        condition.lock()
-        defer { condition.unlock() }
-        let e = events
-        events = []
-        return e
+        worker.locked {
+            let e = events
+            events = []
+            return e
+        }
     }
 
     /// Blocks until every queued job is done or `timeout` seconds pass; true when idle.
     @discardableResult
     public func waitUntilIdle(timeout: TimeInterval) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        let deadline = Date(timeIntervalSinceNow: timeout)
-        while !queue.isEmpty || current != nil {
-            if !condition.wait(until: deadline) { return false }
-        }
-        return true
+        worker.wait(timeout: timeout) { idle in idle }
     }
 
     /// Stops after the running job (queued ones are dropped).
-    public func shutdown() {
-        condition.lock()
-        running = false
-        queue.removeAll()
-        condition.broadcast()
-        while started && !finished { condition.wait() }
-        condition.unlock()
-    }
+    public func shutdown() { worker.shutdown() }
 
     // MARK: - Worker
 
-    private func work() {
-        let G = Generator(model)
-        while true {
-            condition.lock()
-            while running && queue.isEmpty { condition.wait() }
-            guard running, !queue.isEmpty else {
-                finished = true
-                condition.broadcast()
-                condition.unlock()
-                return
-            }
-            let (job, image) = queue.removeFirst()
-            current = Progress(kind: job.kind, done: 0, total: 1)
-            condition.unlock()
-
-            let event = Self.run(job, image: image, generator: G, directions: directions, folder: folder) { done, total in
-                self.condition.lock()
-                self.current = Progress(kind: job.kind, done: done, total: total)
-                self.condition.unlock()
-            }
-
-            condition.lock()
+    private func export(_ job: ExportJob, image: RGBImage?) {
+        if generator == nil { generator = Generator(model) }
+        worker.locked { current = Progress(kind: job.kind, done: 0, total: 1) }
+        let event = Self.run(job, image: image, generator: generator!, directions: directions, folder: folder) { done, total in
+            self.worker.locked { self.current = Progress(kind: job.kind, done: done, total: total) }
+        }
+        worker.locked {
             events.append(event)
             current = nil
-            condition.broadcast()
-            condition.unlock()
         }
     }
 

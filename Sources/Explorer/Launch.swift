@@ -4,6 +4,7 @@
 // detect the renderer, start curses, run, give the terminal back, save the session.
 
 import Engine
+import FileSupport
 import Foundation
 import Terminal
 
@@ -65,13 +66,17 @@ public enum ExplorerLauncher {
         return (state, warnings)
     }
 
-    /// Checks the export folder: it must exist and be a folder.
+    /// Checks the export folder (WritablePath, as every output is checked): it must exist, be a
+    /// folder and take new files.
     public static func checkExportFolder(_ path: String) throws {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            throw LaunchError.badExportFolder("--export-dir '\(path)' does not exist")
+        let name = "--export-dir '\(path)'"
+        switch WritablePath.folderProblem(path) {
+        case nil: return
+        case .missing: throw LaunchError.badExportFolder("\(name) does not exist")
+        case .notAFolder: throw LaunchError.badExportFolder("\(name) is not a folder")
+        case .notWritable(let why): throw LaunchError.badExportFolder("\(name) is not writable: \(why)")
+        case .inaccessible(let why): throw LaunchError.badExportFolder("\(name) cannot be used: \(why)")
         }
-        guard isDir.boolValue else { throw LaunchError.badExportFolder("--export-dir '\(path)' is not a folder") }
     }
 
     /// A seed for the state's random numbers (random seeds, random walks) that differs per run.
