@@ -10,16 +10,16 @@ import Imaging
 import Sheets
 
 /// Runs export jobs in order, off the UI thread.
-public final class Exporter: @unchecked Sendable {
+final class Exporter: @unchecked Sendable {
     /// How far the running job is.
-    public struct Progress: Sendable, Equatable {
-        public var kind: String
-        public var done: Int
-        public var total: Int
+    struct Progress: Sendable, Equatable {
+        var kind: String
+        var done: Int
+        var total: Int
     }
 
     /// What became of a job.
-    public enum Event: Sendable, Equatable {
+    enum Event: Sendable, Equatable {
         case finished(path: String, width: Int, height: Int)
         case failed(String)
     }
@@ -34,9 +34,9 @@ public final class Exporter: @unchecked Sendable {
     /// Made on the worker's thread by the first export (none if nobody exports), used only there.
     private var generator: Generator?
     /// Where auto-named exports go.
-    public let folder: String
+    let folder: String
 
-    public init(model: PreparedModel, directions: DirectionSet, folder: String) {
+    init(model: PreparedModel, directions: DirectionSet, folder: String) {
         self.model = model
         self.directions = directions
         self.folder = folder
@@ -46,18 +46,18 @@ public final class Exporter: @unchecked Sendable {
     }
 
     /// Queues a job. `view` jobs carry the picture to write (the app composes it from the frame on screen).
-    public func enqueue(_ job: ExportJob, image: RGBImage? = nil) {
+    func enqueue(_ job: ExportJob, image: RGBImage? = nil) {
         worker.submit { (job, image) }
     }
 
     /// The running job's progress, nil when idle.
-    public var progress: Progress? { worker.locked { current } }
+    var progress: Progress? { worker.locked { current } }
 
     /// Jobs queued or running.
-    public var pendingCount: Int { worker.pendingCount }
+    var pendingCount: Int { worker.pendingCount }
 
     /// Finished and failed jobs since the last call, oldest first.
-    public func takeEvents() -> [Event] {
+    func takeEvents() -> [Event] {
         worker.locked {
             let e = events
             events = []
@@ -67,12 +67,12 @@ public final class Exporter: @unchecked Sendable {
 
     /// Blocks until every queued job is done or `timeout` seconds pass; true when idle.
     @discardableResult
-    public func waitUntilIdle(timeout: TimeInterval) -> Bool {
+    func waitUntilIdle(timeout: TimeInterval) -> Bool {
         worker.wait(timeout: timeout) { idle in idle }
     }
 
     /// Stops after the running job (queued ones are dropped).
-    public func shutdown() { worker.shutdown() }
+    func shutdown() { worker.shutdown() }
 
     // MARK: - Worker
 
@@ -89,7 +89,7 @@ public final class Exporter: @unchecked Sendable {
     }
 
     /// Renders and writes one job (synchronously; also used by tests).
-    public static func run(_ job: ExportJob, image: RGBImage?, generator G: Generator, directions: DirectionSet, folder: String,
+    static func run(_ job: ExportJob, image: RGBImage?, generator G: Generator, directions: DirectionSet, folder: String,
                            progress: @escaping (Int, Int) -> Void = { _, _ in }) -> Event {
         let path = ExportNaming.path(for: job, folder: folder)
         if let problem = writeProblem(path) { return .failed(problem) }

@@ -12,7 +12,7 @@ import Imaging
 import Sheets
 
 /// Renders requests in the background, latest request wins.
-public final class RenderScheduler: @unchecked Sendable {
+final class RenderScheduler: @unchecked Sendable {
     private var worker: BackgroundWorker<(id: Int, request: RenderRequest)>!
     // Guarded by the worker's lock.
     private var completed: FrameResult?
@@ -28,7 +28,7 @@ public final class RenderScheduler: @unchecked Sendable {
 
     /// Renders on a thread of its own (started by the first request), with a Generator of its
     /// own over `model`.
-    public init(model: PreparedModel, directions: DirectionSet, threads: Int = 1, classifier: AttributeClassifier? = nil) {
+    init(model: PreparedModel, directions: DirectionSet, threads: Int = 1, classifier: AttributeClassifier? = nil) {
         self.threads = max(1, threads)
         self.model = model
         self.directions = directions
@@ -47,7 +47,7 @@ public final class RenderScheduler: @unchecked Sendable {
 
     /// Queues `request`, replacing any request still waiting (it is stale now). Returns its id.
     @discardableResult
-    public func submit(_ request: RenderRequest) -> Int {
+    func submit(_ request: RenderRequest) -> Int {
         var id = 0
         worker.submit {
             lastID += 1
@@ -58,7 +58,7 @@ public final class RenderScheduler: @unchecked Sendable {
     }
 
     /// The newest finished frame since the last call, if any.
-    public func take() -> FrameResult? {
+    func take() -> FrameResult? {
         worker.locked {
             let r = completed
             completed = nil
@@ -67,19 +67,19 @@ public final class RenderScheduler: @unchecked Sendable {
     }
 
     /// Waits up to `timeout` seconds for a finished frame and takes it.
-    public func wait(timeout: TimeInterval) -> FrameResult? {
+    func wait(timeout: TimeInterval) -> FrameResult? {
         _ = worker.wait(timeout: timeout) { idle in completed != nil || idle }
         return take()
     }
 
     /// Whether a request is waiting or being rendered.
-    public var isBusy: Bool { worker.pendingCount > 0 }
+    var isBusy: Bool { worker.pendingCount > 0 }
 
     /// Requests replaced before they were started (a measure of how far input ran ahead).
-    public var droppedCount: Int { worker.replacedCount }
+    var droppedCount: Int { worker.replacedCount }
 
     /// Stops the worker after the render in progress; waits for it to finish.
-    public func shutdown() { worker.shutdown() }
+    func shutdown() { worker.shutdown() }
 
     // MARK: - Worker
 

@@ -39,7 +39,7 @@ public struct TUIBenchmarkResult: Sendable {
 
 public enum TUIBenchmark {
     /// The key presses measured: each changes the face, so each needs a new frame.
-    public static let presses: [(label: String, key: Key, panel: Panel)] = [
+    static let presses: [(label: String, key: Key, panel: Panel)] = [
         ("next seed (n)", .char("n"), .directions),
         ("direction step (→)", .right, .directions),
         ("ψ down (-)", .char("-"), .directions),
@@ -101,7 +101,7 @@ public enum TUIBenchmark {
 }
 
 /// A benchmark that could not complete.
-public struct BenchmarkError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ d: String) { description = d }
+struct BenchmarkError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
 }
