@@ -3,6 +3,7 @@
 // latentscope: a terminal explorer for the latent space of an attention-based
 // face generator. Module layout (one job each):
 //
+//   FileSupport  atomic file writes and the writable-path check, shared by Engine and Imaging
 //   Engine    the generator: weights, seeds, forward pass, latent directions (OpenBLAS)
 //   Imaging   RGB images, PNG files (libpng), resizing, grids, colormaps, text
 //   Sheets    the figures users export: seed grids, walks, style-mixing matrices, attention sheets
@@ -24,15 +25,17 @@ let package = Package(
     ],
     targets: [
         // MARK: - Public modules
-        .target(name: "Engine", dependencies: ["CBLAS"]),
-        .target(name: "Imaging", dependencies: ["CPNG"]),
+        // Engine and Imaging do not depend on each other; both write files through FileSupport.
+        .target(name: "FileSupport"),
+        .target(name: "Engine", dependencies: ["CBLAS", "FileSupport"]),
+        .target(name: "Imaging", dependencies: ["CPNG", "FileSupport"]),
         .target(name: "Terminal", dependencies: ["CNcursesw", "CSixel", "Imaging"]),
         .target(name: "Sheets", dependencies: ["Engine", "Imaging"]),
-        .target(name: "Explorer", dependencies: ["Engine", "Imaging", "Terminal", "Sheets"]),
+        .target(name: "Explorer", dependencies: ["Engine", "Imaging", "Terminal", "Sheets", "FileSupport"]),
         .executableTarget(
             name: "latentscope",
             dependencies: [
-                "Engine", "Imaging", "Terminal", "Sheets", "Explorer",
+                "Engine", "Imaging", "Terminal", "Sheets", "Explorer", "FileSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -54,8 +57,8 @@ let package = Package(
         .systemLibrary(name: "CSixel", pkgConfig: "libsixel", providers: [.apt(["libsixel-dev"])]),
 
         // MARK: - Tests
-        .testTarget(name: "EngineTests", dependencies: ["Engine"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "FileSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "FileSupport"]),
         // Helpers shared by the test targets (the built binary, a sixel decoder); not a test target itself.
         .target(name: "TestSupport", dependencies: ["CSixel"], path: "Tests/TestSupport"),
         .testTarget(name: "TerminalTests", dependencies: ["Terminal", "Imaging", "TestSupport"]),

@@ -33,7 +33,7 @@ def fixed_inputs(G, batch: int, seed: int = 0):
     import torch
     gen = torch.Generator().manual_seed(seed)
     z = torch.randn(batch, G.cfg.tokens, G.cfg.z_dim, generator=gen)
-    noise = [torch.randn(batch, 1, s["res"], s["res"], generator=gen) if s["noise"] and s["kernel"] != 1 else None
+    noise = [torch.randn(batch, 1, s.res, s.res, generator=gen) if s.noise and not s.is_torgb else None
              for s in G.cfg.layer_specs()]
     return z, noise
 

@@ -14,6 +14,7 @@
 // new vectors beside the old index.json, which the reader recognises and reads
 // with the index the vectors carry.
 
+import FileSupport
 import Foundation
 
 public struct DirectionIndex: Codable, Equatable {
@@ -381,60 +382,29 @@ public enum DirectionStore {
     /// The model's shipped directions (when it ships none: SeFa directions over
     /// all layers, computed at load in milliseconds), followed by the user's
     /// directions for this model (`userFolder`, default `userFolder(modelName:)`).
-    public static func loadAll(for G: Generator, userFolder: String? = nil) throws -> Loaded {
-        let f = folder(model: G.directory)
-        let c = G.config
+    public static func loadAll(for source: LoadedModel, userFolder: String? = nil) throws -> Loaded {
+        let f = source.directionsFolder
+        let c = source.config
         let model: DirectionSet
         let computed = !exists(folder: f)
         if computed {
-            model = DirectionSet(try SeFa.directions(G, selection: .all, k: min(16, c.wDim)))
+            model = DirectionSet(try SeFa.directions(source.weights, selection: .all, k: min(16, c.wDim)))
         } else {
             model = try read(folder: f, wDim: c.wDim, numLayers: c.numLayers)
         }
-        let uf = userFolder ?? self.userFolder(modelName: c.name)
+        let uf = userFolder ?? source.userDirectionsFolder()
         guard exists(folder: uf) else { return Loaded(set: model, modelCount: model.directions.count, computed: computed, shadowed: [], userFolder: uf) }
         let (all, shadowed) = model.appending(try read(folder: uf, wDim: c.wDim, numLayers: c.numLayers))
         return Loaded(set: all, modelCount: model.directions.count, computed: computed, shadowed: shadowed, userFolder: uf)
     }
 
     /// The directions for a model: shipped (or computed) ones, then the user's.
-    public static func load(for G: Generator) throws -> DirectionSet { try loadAll(for: G).set }
+    public static func load(for source: LoadedModel) throws -> DirectionSet { try loadAll(for: source).set }
 }
 
-/// Temp file in the same folder, fsynced, then renamed: readers never see a partial
-/// file and a crash never leaves an empty one. (Imaging's AtomicFile does the same;
-/// Engine does not depend on Imaging, hence this small copy.)
+/// Replaces `path` atomically (FileSupport's FileWriter: temporary file in the same folder,
+/// fsync, rename, fsync of the folder): readers never see a partial file and a crash never
+/// leaves an empty one.
 func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-    func fail(_ m: String) -> ModelError { .writeFailed(path: path, reason: m) }
-    let tmp = path + ".tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))"
-    let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw fail("cannot create a temporary file beside it: \(String(cString: strerror(errno)))") }
-    var committed = false
-    defer { if !committed { unlink(tmp) } }
-    do {
-        try writeAll(bytes, fd: fd, path: path)
-        if fsync(fd) != 0 { throw fail("fsync failed: \(String(cString: strerror(errno)))") }
-    } catch {
-        close(fd)
-        throw error
-    }
-    if close(fd) != 0 { throw fail("closing the temporary file failed: \(String(cString: strerror(errno)))") }
-    if rename(tmp, path) != 0 { throw fail("renaming the temporary file into place failed: \(String(cString: strerror(errno)))") }
-    committed = true
-    let dir = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    if dir >= 0 { fsync(dir); close(dir) }   // make the rename itself durable
-}
-
-/// Writes all of `bytes` to `fd`; a short write or an error (a full disk) throws with the system's reason.
-func writeAll(_ bytes: [UInt8], fd: Int32, path: String) throws {
-    var done = 0
-    while done < bytes.count {
-        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, bytes.count - done) }
-        if n < 0 {
-            if errno == EINTR { continue }
-            throw ModelError.writeFailed(path: path, reason: "writing \(bytes.count) bytes failed after \(done): \(String(cString: strerror(errno)))")
-        }
-        if n == 0 { throw ModelError.writeFailed(path: path, reason: "writing \(bytes.count) bytes stopped after \(done)") }
-        done += n
-    }
+    do { try FileWriter.replace(path, with: bytes) } catch { throw ModelError.writeFailed(path: error.path, reason: error.reason) }
 }

@@ -186,7 +186,7 @@ public enum DirectionMath {
     /// Token sets of `count` consecutive seeds from `firstSeed`, un-truncated,
     /// as rows of wDim: [count*tokens][wDim].
     public static func sampleW(_ G: Generator, count: Int, firstSeed: UInt64 = WSampler.defaultFirstSeed) -> [Float] {
-        var s = WSampler(G)
+        var s = WSampler(G.weights)
         return s.sample(firstSeed: firstSeed, seeds: count)
     }
 

@@ -1,7 +1,9 @@
 // Generator.swift: the forward pass of the attention-based generator, a port of
-// training/latentscope_train/model.py (Generator.map + SynthesisNetwork.forward).
+// training/latentscope_train/model.py (Generator.map + SynthesisNetwork.forward):
+// the mapping network, truncation, and the schedule of a batch over the workers
+// (one layer of one image is PreparedModel.runLayer, LayerPass.swift).
 // Not thread-safe: one Generator owns its workspace and runs its own workers;
-// use one Generator per calling thread.
+// use one Generator per calling thread, all over one shared PreparedModel.
 
 import Foundation
 
@@ -44,16 +46,16 @@ public struct SynthesisOutput: Sendable {
     public var attention: [[AttentionMap]]
 }
 
-/// The generator: weights plus a reusable workspace.
+/// Runs a PreparedModel: its own workspace and workers, so one Generator per calling
+/// thread; any number of them share one PreparedModel.
 public final class Generator {
-    public let weights: GeneratorWeights
-    public var config: ModelConfig { weights.config }
-    /// The model folder it was loaded from.
-    public let directory: String
+    /// The model it runs, shared with every other Generator over it.
+    public let model: PreparedModel
+    public var weights: GeneratorWeights { model.weights }
+    public var config: ModelConfig { model.config }
 
-    let prepared: [PreparedLayer]
     /// Workers for synthesis. Each calls BLAS single-threaded.
-    public var threads: Int = 1
+    public var threads: Int
     /// One scratch lane and one image in flight per worker, made on first use.
     private var lanes: [Lane] = []
     private var images: [ImageBuffers] = []
@@ -63,8 +65,6 @@ public final class Generator {
     private var partitions: [[Band]] = []
 
     deinit { pool?.stop() }
-    private let constNoise: [[Float]?]
-    private let noNoise: [[Float]?]
     /// Recently used seeds' noise: walking a direction keeps the seed, so the
     /// Box-Muller draws are made once, not per frame.
     private var noiseCache: [UInt64: [[Float]?]] = [:]
@@ -80,23 +80,15 @@ public final class Generator {
         return n
     }
 
-    /// Loads `dir/config.json` and `dir/generator.safetensors`.
-    public convenience init(modelDirectory dir: String) throws {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
-            throw ModelError.missingFile(dir)
-        }
-        let config = try ModelConfig.load(path: (dir as NSString).appendingPathComponent("config.json"))
-        let w = try GeneratorWeights(config: config, path: (dir as NSString).appendingPathComponent("generator.safetensors"))
-        self.init(weights: w, directory: dir)
+    public init(_ model: PreparedModel, threads: Int = 1) {
+        self.model = model
+        self.threads = threads
     }
 
-    public init(weights: GeneratorWeights, directory: String = "") {
-        self.weights = weights
-        self.directory = directory
-        self.prepared = weights.layers.map { PreparedLayer($0, config: weights.config) }
-        self.constNoise = weights.layers.map { $0.noiseConst }
-        self.noNoise = weights.layers.map { _ in nil }
+    /// Loads and prepares the model in `dir` for this Generator alone (one-off use, tests);
+    /// generators that run the same model share one PreparedModel instead.
+    public convenience init(modelDirectory dir: String) throws {
+        self.init(PreparedModel(try LoadedModel(directory: dir)))
     }
 
     // MARK: - Mapping
@@ -163,11 +155,23 @@ public final class Generator {
     /// channels of small layers; Band.partition), layer by layer.
     public func synthesize(_ ws: [WPlus], noise: [NoiseMode], attentionLayers: Set<Int> = [],
                            explicitNoise: [[[Float]?]]? = nil) -> SynthesisOutput {
+        synthesize(ws, noise: noise, attentionLayers: attentionLayers, explicitNoise: explicitNoise, trace: nil)
+    }
+
+    /// One image, with every step's output of every layer handed to `record` as it is made
+    /// (what the per-layer parity tests compare with model.py's). It runs on the calling
+    /// thread alone, so that every layer is one whole band.
+    func trace(_ w: WPlus, noise: NoiseMode, record: @escaping LayerTrace) -> [Float] {
+        synthesize([w], noise: [noise], trace: record).images[0]
+    }
+
+    private func synthesize(_ ws: [WPlus], noise: [NoiseMode], attentionLayers: Set<Int> = [],
+                            explicitNoise: [[[Float]?]]? = nil, trace: LayerTrace?) -> SynthesisOutput {
         let c = config
         let N = ws.count
         precondition(N > 0 && noise.count == N, "synthesize: \(N) latents, \(noise.count) noise modes")
         for w in ws { precondition(w.layers == c.numLayers && w.tokens == c.tokens && w.wDim == c.wDim, "synthesize: W+ shape mismatch") }
-        let workers = max(1, threads)
+        let workers = trace == nil ? max(1, threads) : 1
         // The workers call BLAS themselves; BLAS's own threads would only contend with them.
         if workers > 1 && blasThreads() != 1 { setBLASThreads(1) }
         while lanes.count < workers { lanes.append(Lane(config: c)); images.append(ImageBuffers(config: c)) }
@@ -186,11 +190,12 @@ public final class Generator {
             let nz: [[Float]?] = explicitNoise?[n] ?? {
                 switch noise[n] {
                 case .seeded(let s): seededNoise(s)
-                case .const: constNoise
-                case .off: noNoise
+                case .const: model.constNoise
+                case .off: model.noNoise
                 }
             }()
-            return ImageInputs(w: ws[n], noise: nz, attention: Dictionary(uniqueKeysWithValues: zip(layers, captures[n].map(\.base))))
+            return ImageInputs(w: ws[n], noise: nz, attention: Dictionary(uniqueKeysWithValues: zip(layers, captures[n].map(\.base))),
+                               trace: trace)
         }
         let P = c.resolution * c.resolution
         let results = Buffer(N * 3 * P)
@@ -202,7 +207,7 @@ public final class Generator {
             let image = images[worker], lane = lanes[worker]
             start(image)
             for li in c.layers.indices {
-                runLayer(li, band: .whole(c.layers[li]), image: image, inputs: inputs[n], lane: lane)
+                model.runLayer(li, band: .whole(c.layers[li]), image: image, inputs: inputs[n], lane: lane)
                 finish(li, image)
             }
             (results.base + n * 3 * P).update(from: image.image, count: 3 * P)
@@ -214,7 +219,7 @@ public final class Generator {
             for li in c.layers.indices {
                 let bands = partitions[li]
                 pool.run(bands.count) { b, worker in
-                    runLayer(li, band: bands[b], image: image, inputs: inputs[n], lane: lanes[worker])
+                    model.runLayer(li, band: bands[b], image: image, inputs: inputs[n], lane: lanes[worker])
                 }
                 finish(li, image)
             }

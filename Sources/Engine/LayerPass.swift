@@ -1,11 +1,11 @@
 // LayerPass.swift: one styled layer over one part of one image (a band of rows,
 // or a range of its output channels), and how a layer is cut into parts.
-//   x -> [upsample] -> LayerNorm -> per head: softmax(keys Wq (norm + pos)) ->
-//   style = attn^T v -> mod = norm * style -> conv -> + noise + bias -> LeakyReLU
-// A port of training/latentscope_train/model.py (StyledLayer.forward). Every
-// step but the convolution is per pixel, so a band computes its own rows plus
-// the one-row halo its 3x3 convolution reads, and bands never wait on each other
-// within a layer.
+//   x -> [upsample] -> layerNorm -> values, attentionLogits -> attend (softmax,
+//   style) -> modulate -> convolve -> noiseBiasActivate
+// StyledLayer.forward of training/latentscope_train/model.py, step by step
+// (LayerSteps.swift). Every step but the convolution is per pixel, so a band
+// computes its own rows plus the one-row halo its 3x3 convolution reads, and
+// bands never wait on each other within a layer.
 
 /// The part of one layer's output a worker computes: a band of rows and a range
 /// of output channels, and the input rows it reads.
@@ -46,15 +46,34 @@ struct ImageInputs {
     let w: WPlus
     let noise: [[Float]?]
     let attention: [Int: UnsafeMutablePointer<Float>]
+    /// Only for Generator.trace (the per-layer parity tests): gets every step's output.
+    var trace: LayerTrace? = nil
 }
 
-extension Generator {
+/// The steps of a styled layer whose outputs a trace records, in order. The names are
+/// model.py's (StyledLayer.forward) and the fixtures' (trace.LAYER.STEP). `input` is after
+/// the upsampling of a block's first layer; `output` is the activation a conv layer hands
+/// on, or for toRGB the image so far. A toRGB layer has no `conv` of its own: its 1×1
+/// convolution is added straight onto the upsampled image.
+enum LayerStep: String, CaseIterable, Sendable {
+    case input, norm, values, logits, attention, style, modulated, conv, output
+}
+
+/// Receives a step's output, planar as model.py has it for one image: [C][P], values
+/// [T][C], logits and attention [H][T][P].
+typealias LayerTrace = (_ layer: Int, _ step: LayerStep, _ values: UnsafeBufferPointer<Float>) -> Void
+
+extension PreparedModel {
     /// Runs layer `li` for `band` of one image: reads image.x (and image.image for
-    /// toRGB), writes the band's rows of image.y (or image.nextImage).
+    /// toRGB), writes the band's rows of image.y (or image.nextImage). The steps are
+    /// StyledLayer.forward's (LayerSteps.swift).
     func runLayer(_ li: Int, band: Band, image: ImageBuffers, inputs: ImageInputs, lane: Lane) {
-        let c = config, L = prepared[li], s = L.spec
+        let c = config, L = layers[li], s = L.spec
         let R = s.res, P = s.pixels, Cin = s.cin, T = c.tokens, H = c.heads
         let cols = band.inRows.count * R, first = band.inRows.lowerBound * R
+        func record(_ step: LayerStep, _ p: UnsafePointer<Float>, _ n: Int) {
+            inputs.trace?(li, step, UnsafeBufferPointer(start: p, count: n))
+        }
 
         // Input rows, upsampled from the previous resolution where the layer says so.
         let x: UnsafePointer<Float>, ldx: Int
@@ -64,60 +83,43 @@ extension Generator {
         } else {
             (x, ldx) = (UnsafePointer(image.x + first), P)
         }
+        record(.input, x, Cin * cols)
         layerNorm(lane.norm, x, ldx: ldx, channels: Cin, cols: cols, eps: c.layernormEps, scratch: lane.scratch)
-        // Values: v = tokens Wv^T + bv, [T][Cin].
-        for t in 0..<T { (lane.v + t * Cin).update(from: L.valueBias, count: Cin) }
+        record(.norm, lane.norm, Cin * cols)
         inputs.w.values.withUnsafeBufferPointer { w in
-            sgemm(lane.v, ldc: Cin, w.baseAddress! + li * T * c.wDim, lda: c.wDim, L.value, ldb: c.wDim, transB: true,
-                  m: T, n: Cin, k: c.wDim, beta: 1)
+            values(lane.v, w.baseAddress! + li * T * c.wDim, L.value, L.valueBias, tokens: T, wDim: c.wDim, channels: Cin)
         }
-        // Logits of every head at once (keys, query and position folded, PreparedLayer), then per
-        // head: softmax over tokens, style = v^T attn for the head's channels.
-        for r in 0..<(H * T) { (lane.attn + r * cols).update(from: L.positionLogits + r * P + first, count: cols) }
-        sgemm(lane.attn, ldc: cols, L.logits, lda: Cin, lane.norm, ldb: cols, m: H * T, n: cols, k: Cin, beta: 1)
-        let Ch = Cin / H
-        for h in 0..<H {
-            let a = lane.attn + h * T * cols
-            softmaxColumns(a, rows: T, cols: cols, scratch: lane.scratch)
-            sgemm(lane.mod + h * Ch * cols, ldc: cols, lane.v + h * Ch, lda: Cin, transA: true, a, ldb: cols, m: Ch, n: cols, k: T)
-        }
-        vmul(lane.mod, lane.mod, lane.norm, Cin * cols)
+        record(.values, lane.v, T * Cin)
+        attentionLogits(lane.attn, lane.norm, L.logits, L.positionLogits + first, ldp: P, rows: H * T, channels: Cin, cols: cols)
+        record(.logits, lane.attn, H * T * cols)
+        attend(lane.mod, lane.attn, lane.v, heads: H, tokens: T, channels: Cin, cols: cols, scratch: lane.scratch)
+        record(.attention, lane.attn, H * T * cols)
+        record(.style, lane.mod, Cin * cols)
+        modulate(lane.mod, lane.mod, lane.norm, count: Cin * cols)
+        record(.modulated, lane.mod, Cin * cols)
         if let capture = inputs.attention[li], band.channels.lowerBound == 0 {
-            // Only the band's own rows, [H][P][T]: the halo belongs to a neighbour.
-            for h in 0..<H {
-                for p in band.rows.lowerBound * R ..< band.rows.upperBound * R {
-                    let dst = capture + (h * P + p) * T, src = lane.attn + h * T * cols + p - first
-                    for t in 0..<T { dst[t] = src[t * cols] }
-                }
-            }
+            captureAttention(capture, lane.attn, rows: band.rows, first: first, cols: cols, heads: H, tokens: T, size: R)
         }
 
-        if s.isToRGB { toRGB(L, band: band, image: image, lane: lane) } else { convolve(L, li, band: band, image: image, inputs: inputs, lane: lane) }
-    }
-
-    /// 3x3 convolution of the modulated band into image.y, then noise, bias, activation.
-    private func convolve(_ L: PreparedLayer, _ li: Int, band: Band, image: ImageBuffers, inputs: ImageInputs, lane: Lane) {
-        let s = L.spec, R = s.res, P = s.pixels, K = s.cin * 9
-        let block = convRowsPerBlock(k: K, size: R)
-        var r = band.rows.lowerBound
-        while r < band.rows.upperBound {
-            let rows = r ..< min(r + block, band.rows.upperBound)
-            im2col3x3(lane.col, lane.mod, ldx: band.inRows.count * R, inRows: band.inRows, channels: s.cin, size: R, rows: rows)
-            sgemm(image.y + band.channels.lowerBound * P + r * R, ldc: P, L.conv + band.channels.lowerBound * K, lda: K,
-                  lane.col, ldb: rows.count * R, m: band.channels.count, n: rows.count * R, k: K)
-            r = rows.upperBound
-        }
-        let first = band.rows.lowerBound * R, n = band.rows.count * R
-        let noise = s.noise ? inputs.noise[li] : nil
-        noise.withUnsafeBufferPointerOrNil { nz in
-            for co in band.channels {
-                addNoiseBiasActivate(image.y + co * P + first, count: n, noise: nz.map { $0 + first }, strength: L.noiseStrength,
-                                     bias: L.bias[co], act: s.act, slope: config.lreluSlope, gain: config.lreluGain)
+        if s.isToRGB {
+            toRGB(L, band: band, image: image, lane: lane)
+            record(.output, image.nextImage, 3 * P)
+        } else {
+            let out = image.y + band.rows.lowerBound * R, n = band.rows.count * R
+            convolve3x3(image.y, ldy: P, lane.mod, L.conv, col: lane.col, inChannels: Cin, channels: band.channels, size: R,
+                        rows: band.rows, inRows: band.inRows)
+            record(.conv, image.y, s.cout * P)
+            let noise = s.noise ? inputs.noise[li] : nil
+            noise.withUnsafeBufferPointerOrNil { nz in
+                noiseBiasActivate(out, ldy: P, channels: band.channels, count: n, noise: nz.map { $0 + band.rows.lowerBound * R },
+                                  strength: L.noiseStrength, bias: L.bias, act: s.act, slope: c.lreluSlope, gain: c.lreluGain)
             }
+            record(.output, image.y, s.cout * P)
         }
     }
 
-    /// 1x1 convolution to RGB, added to the upsampled image so far: nextImage = up(image) + rgb.
+    /// toRGB and StyleGAN2's skip sum for the band's rows: nextImage = up(image) + conv1x1(mod) + bias
+    /// (the first toRGB layer has no image to upsample: zero).
     private func toRGB(_ L: PreparedLayer, band: Band, image: ImageBuffers, lane: Lane) {
         let s = L.spec, R = s.res, P = s.pixels
         let first = band.rows.lowerBound * R, n = band.rows.count * R
@@ -127,10 +129,22 @@ extension Generator {
         } else {
             for ch in 0..<3 { (out + ch * P).update(repeating: 0, count: n) }
         }
+        // The band's own rows of the modulated features (the halo rows come first).
         let own = (band.rows.lowerBound - band.inRows.lowerBound) * R
-        sgemm(out, ldc: P, L.conv, lda: s.cin, lane.mod + own, ldb: band.inRows.count * R, m: s.cout, n: n, k: s.cin, beta: 1)
-        for ch in 0..<3 {
-            addNoiseBiasActivate(out + ch * P, count: n, noise: nil, strength: 0, bias: L.bias[ch], act: false, slope: 0, gain: 1)
+        convolve1x1(out, ldy: P, lane.mod + own, ldx: band.inRows.count * R, L.conv, inChannels: s.cin, outChannels: s.cout, count: n)
+        noiseBiasActivate(out, ldy: P, channels: 0..<s.cout, count: n, noise: nil, strength: 0, bias: L.bias, act: false, slope: 0, gain: 1)
+    }
+
+    /// Copies the attention weights of the band's own rows into the map [H][P][T] (the halo
+    /// rows belong to a neighbour); attn is [H][T][cols] from column `first`.
+    private func captureAttention(_ map: UnsafeMutablePointer<Float>, _ attn: UnsafePointer<Float>, rows: Range<Int>, first: Int,
+                                  cols: Int, heads H: Int, tokens T: Int, size R: Int) {
+        let P = R * R
+        for h in 0..<H {
+            for p in rows.lowerBound * R ..< rows.upperBound * R {
+                let dst = map + (h * P + p) * T, src = attn + h * T * cols + p - first
+                for t in 0..<T { dst[t] = src[t * cols] }
+            }
         }
     }
 }

@@ -5,21 +5,69 @@
 import Foundation
 
 /// One styled synthesis layer, in execution order (its index is the W+ layer index).
+/// Mirrors LayerSpec in model.py.
 public struct LayerSpec: Codable, Sendable, Equatable {
+    /// What a layer is: a 3×3 convolution of the features, or a 1×1 convolution to RGB added
+    /// to the image so far.
+    public enum Kind: String, Sendable {
+        case conv, toRGB
+    }
+
     public let name: String
+    public let kind: Kind
     /// Output resolution (pixels per side).
     public let res: Int
     public let cin: Int
     public let cout: Int
-    /// 3 for convolutions, 1 for toRGB.
+    /// The convolution's size: 3 for conv, 1 for toRGB (as config.json has it).
     public let kernel: Int
     /// Bilinear x2 upsampling of the input first.
     public let up: Bool
     public let noise: Bool
     public let act: Bool
 
-    public var isToRGB: Bool { kernel == 1 }
+    public init(name: String, kind: Kind, res: Int, cin: Int, cout: Int, up: Bool, noise: Bool, act: Bool) {
+        self.name = name
+        self.kind = kind
+        self.res = res
+        self.cin = cin
+        self.cout = cout
+        kernel = kind == .toRGB ? 1 : 3
+        self.up = up
+        self.noise = noise
+        self.act = act
+    }
+
+    /// config.json's keys (docs/model-format.md): the file has no kind, only the kernel.
+    enum CodingKeys: String, CodingKey {
+        case name, res, cin, cout, kernel, up, noise, act
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        res = try c.decode(Int.self, forKey: .res)
+        cin = try c.decode(Int.self, forKey: .cin)
+        cout = try c.decode(Int.self, forKey: .cout)
+        kernel = try c.decode(Int.self, forKey: .kernel)
+        up = try c.decode(Bool.self, forKey: .up)
+        noise = try c.decode(Bool.self, forKey: .noise)
+        act = try c.decode(Bool.self, forKey: .act)
+        // The format's rule: kernel 1 is toRGB. A layer that breaks the architecture in any
+        // other way fails ModelConfig.validate against the expected layers.
+        kind = kernel == 1 ? .toRGB : .conv
+    }
+
+    public var isToRGB: Bool { kind == .toRGB }
     public var pixels: Int { res * res }
+}
+
+extension LayerSpec: CustomStringConvertible {
+    /// The layer as config.json writes it, for messages.
+    public var description: String {
+        "{\"name\": \"\(SafeTensorsFile.shown(name))\", \"res\": \(res), \"cin\": \(cin), \"cout\": \(cout), \"kernel\": \(kernel), "
+            + "\"up\": \(up), \"noise\": \(noise), \"act\": \(act)}"
+    }
 }
 
 /// Training facts recorded at export (informational).
@@ -130,12 +178,12 @@ public struct ModelConfig: Codable, Sendable, Equatable {
                 throw ModelError.badField(file: path, field: "channels.\(r)", expected: "a channel count in \(Limits.dim)", got: "\(c)")
             }
             if r == 4 {
-                specs.append(LayerSpec(name: "b4.conv1", res: 4, cin: c, cout: c, kernel: 3, up: false, noise: true, act: true))
+                specs.append(LayerSpec(name: "b4.conv1", kind: .conv, res: 4, cin: c, cout: c, up: false, noise: true, act: true))
             } else {
-                specs.append(LayerSpec(name: "b\(r).conv0", res: r, cin: previous, cout: c, kernel: 3, up: true, noise: true, act: true))
-                specs.append(LayerSpec(name: "b\(r).conv1", res: r, cin: c, cout: c, kernel: 3, up: false, noise: true, act: true))
+                specs.append(LayerSpec(name: "b\(r).conv0", kind: .conv, res: r, cin: previous, cout: c, up: true, noise: true, act: true))
+                specs.append(LayerSpec(name: "b\(r).conv1", kind: .conv, res: r, cin: c, cout: c, up: false, noise: true, act: true))
             }
-            specs.append(LayerSpec(name: "b\(r).torgb", res: r, cin: c, cout: 3, kernel: 1, up: false, noise: false, act: false))
+            specs.append(LayerSpec(name: "b\(r).torgb", kind: .toRGB, res: r, cin: c, cout: 3, up: false, noise: false, act: false))
             previous = c
             r *= 2
         }
@@ -188,7 +236,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
             throw bad("layers", "\(expected.count) layers (implied by resolution \(resolution))", "\(layers.count) layers")
         }
         for (i, (e, l)) in zip(expected, layers).enumerated() where e != l {
-            throw bad("layers[\(i)]", "\(e)", "layer \(shown(l.name)) \(l) (it does not match the architecture)")
+            throw bad("layers[\(i)]", "\(e)", "\(l) (it does not match the architecture)")
         }
         for l in layers where l.cin % heads != 0 {
             throw bad("heads", "a divisor of every layer's channels", "\(heads) (layer '\(l.name)' has \(l.cin) channels)")

@@ -47,7 +47,7 @@ public enum PCA {
         let seeds = max(1, (samples + T - 1) / T)
         guard seeds * T >= 2 else { throw LinearAlgebraError(message: "PCA needs at least 2 samples") }
         var acc = CovarianceAccumulator(dim: G.config.wDim)
-        var sampler = WSampler(G, batchSeeds: 512)
+        var sampler = WSampler(G.weights, batchSeeds: 512)
         var done = 0
         sampler.forEachBatch(firstSeed: firstSeed, seeds: seeds) { rows, n in
             acc.add(rows, rows: n)

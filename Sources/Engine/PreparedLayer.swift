@@ -1,14 +1,16 @@
 // PreparedLayer.swift: a layer's weights in the layout the kernels want, made
 // once at load time.
 
-final class PreparedLayer {
+/// Unchecked Sendable: the buffers are written only in init and read-only after, so
+/// any number of threads may read one (PreparedModel shares it between Generators).
+final class PreparedLayer: @unchecked Sendable {
     let spec: LayerSpec
     let logits: UnsafeMutablePointer<Float>   // [heads*T][Cin]: keys_h Wq_h / sqrt(dk)
     let positionLogits: UnsafeMutablePointer<Float>  // [heads*T][P]: logits x pos
     let value: UnsafeMutablePointer<Float>    // [Cin][wDim]
     let valueBias: UnsafeMutablePointer<Float>
     let conv: UnsafeMutablePointer<Float>     // [Cout][Cin*k*k]
-    let bias: [Float]
+    let bias: UnsafeMutablePointer<Float>     // [Cout]
     let noiseStrength: Float
 
     init(_ w: LayerWeights, config c: ModelConfig) {
@@ -45,11 +47,11 @@ final class PreparedLayer {
         value = copy(w.value)
         valueBias = copy(w.valueBias)
         conv = copy(w.conv)
-        bias = w.bias
+        bias = copy(w.bias)
         noiseStrength = w.noiseStrength
     }
 
     deinit {
-        for p in [logits, positionLogits, value, valueBias, conv] { p.deallocate() }
+        for p in [logits, positionLogits, value, valueBias, conv, bias] { p.deallocate() }
     }
 }

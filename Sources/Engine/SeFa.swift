@@ -140,15 +140,15 @@ public enum SeFa {
     /// of `sigmaSeeds` seeds (all their tokens). Names: prefix + index
     /// (`sefa0`, `sefa-coarse0`, `sefa-2to5-0`); the layer range is saved as
     /// the directions' default layers (none for `.all`).
-    public static func directions(_ G: Generator, selection: LayerSelection, k: Int, prefix: String? = nil,
+    public static func directions(_ weights: GeneratorWeights, selection: LayerSelection, k: Int, prefix: String? = nil,
                                   sigmaSeeds: Int = 1000) throws -> [Direction] {
-        let layers = try selection.layers(in: G.config)
-        let r = try factorize(G.weights, layers: layers)
+        let layers = try selection.layers(in: weights.config)
+        let r = try factorize(weights, layers: layers)
         let n = min(k, r.vectors.count)
         let vs = Array(r.vectors.prefix(n))
-        var sampler = WSampler(G)
+        var sampler = WSampler(weights)
         let samples = sampler.sample(seeds: sigmaSeeds)
-        let sig = DirectionMath.sigmas(of: vs, samples: samples, wDim: G.config.wDim)
+        let sig = DirectionMath.sigmas(of: vs, samples: samples, wDim: weights.config.wDim)
         let shares = r.shares
         let stem = prefix ?? selection.namePrefix
         return (0..<n).map {

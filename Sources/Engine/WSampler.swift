@@ -15,9 +15,9 @@ public struct WSampler {
     private var x: [Float] = []   // [rows][max(zDim, wDim)]
     private var y: [Float] = []
 
-    public init(_ G: Generator, batchSeeds: Int = 256) {
+    public init(_ weights: GeneratorWeights, batchSeeds: Int = 256) {
         precondition(batchSeeds > 0)
-        weights = G.weights
+        self.weights = weights
         self.batchSeeds = batchSeeds
     }
 

@@ -50,7 +50,7 @@ final class Lane {
         let cinP = c.layers.map { $0.cin * $0.pixels }.max() ?? 1
         let maxCin = c.layers.map(\.cin).max() ?? 1
         let P = c.resolution * c.resolution
-        let col = c.layers.filter { $0.kernel == 3 }.map { s in
+        let col = c.layers.filter { !$0.isToRGB }.map { s in
             let k = s.cin * 9
             return k * s.res * convRowsPerBlock(k: k, size: s.res)
         }.max() ?? 1

@@ -6,7 +6,7 @@ import Engine
 import Terminal
 
 /// Something the user (or the app, reporting back) asked for.
-public enum Action: Sendable, Equatable {
+enum Action: Sendable, Equatable {
     // MARK: Seeds, truncation, noise
     case randomSeed
     case nextSeed
@@ -128,7 +128,7 @@ public enum Action: Sendable, Equatable {
 }
 
 /// Work the app does for the reducer.
-public enum Effect: Sendable, Equatable {
+enum Effect: Sendable, Equatable {
     case export(ExportJob)
     case saveSession(path: String)
     case loadSession(path: String)

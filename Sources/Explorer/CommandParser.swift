@@ -8,9 +8,9 @@ import Imaging
 import Sheets
 import Terminal
 
-public enum CommandParser {
+enum CommandParser {
     /// The actions of one command line, or what is wrong with it.
-    public static func parse(_ text: String, state: ExplorerState, model: ModelInfo) -> Result<[Action], ParseError> {
+    static func parse(_ text: String, state: ExplorerState, model: ModelInfo) -> Result<[Action], ParseError> {
         do { return .success(try actions(text, state: state, model: model)) } catch let e as ParseError {
             return .failure(e)
         } catch {
@@ -293,7 +293,7 @@ public enum CommandParser {
     }
 
     /// The one-line usage of a command, for error messages.
-    public static func usage(_ command: String) -> String {
+    static func usage(_ command: String) -> String {
         let entries = HelpText.commands.filter { $0.name.split(separator: " ").first.map(String.init) == command }
         return entries.isEmpty ? ":\(command)" : entries.map { ":" + $0.name }.joined(separator: "  or  ")
     }

@@ -8,18 +8,18 @@ import Foundation
 
 extension Recipe {
     /// The offset along `direction` over exactly these layers and tokens (0 when none).
-    public func offset(_ direction: String, layers: ClosedRange<Int>?, tokens: [Int]?) -> Float {
+    func offset(_ direction: String, layers: ClosedRange<Int>?, tokens: [Int]?) -> Float {
         offsets.first { $0.direction == direction && $0.layers == layers && $0.tokens == tokens }?.amount ?? 0
     }
 
     /// The sum of every offset along `direction`, whatever its layers and tokens.
-    public func totalOffset(_ direction: String) -> Float {
+    func totalOffset(_ direction: String) -> Float {
         offsets.filter { $0.direction == direction }.reduce(0) { $0 + $1.amount }
     }
 
     /// Sets the offset along `direction` over these layers and tokens, clamped to ±maxOffset and
     /// rounded to 1/10000 σ (so +0.1 ten times is exactly 1); an offset of 0 is removed.
-    public mutating func setOffset(_ direction: String, amount: Float, layers: ClosedRange<Int>?, tokens: [Int]?) {
+    mutating func setOffset(_ direction: String, amount: Float, layers: ClosedRange<Int>?, tokens: [Int]?) {
         let a = (Self.clampedOffset(amount) * 10000).rounded() / 10000
         if let i = offsets.firstIndex(where: { $0.direction == direction && $0.layers == layers && $0.tokens == tokens }) {
             if a == 0 { offsets.remove(at: i) } else { offsets[i].amount = a }
@@ -29,22 +29,22 @@ extension Recipe {
     }
 
     /// Adds `delta` σ along `direction` over these layers and tokens.
-    public mutating func addOffset(_ direction: String, delta: Float, layers: ClosedRange<Int>?, tokens: [Int]?) {
+    mutating func addOffset(_ direction: String, delta: Float, layers: ClosedRange<Int>?, tokens: [Int]?) {
         setOffset(direction, amount: offset(direction, layers: layers, tokens: tokens) + delta, layers: layers, tokens: tokens)
     }
 
     /// Removes every offset along `direction`.
-    public mutating func resetOffsets(_ direction: String) {
+    mutating func resetOffsets(_ direction: String) {
         offsets.removeAll { $0.direction == direction }
     }
 }
 
 extension DirectionOffset {
     /// "+1.50σ" with " L0-4" and " t1,2" when the edit is restricted.
-    public var label: String { label(nil) }
+    var label: String { label(nil) }
 
     /// The same for the direction `info` describes: "+1.50 L0-4" when it has its own step length.
-    public func label(_ info: DirectionInfo?) -> String {
+    func label(_ info: DirectionInfo?) -> String {
         var s = info?.amountLabel(amount) ?? SigmaFormat.signed(amount)
         if let l = layers { s += " L\(l.lowerBound)-\(l.upperBound)" }
         if let t = tokens { s += " t" + t.map(String.init).joined(separator: ",") }
@@ -61,13 +61,13 @@ public enum SigmaFormat {
     }
 
     /// "+1.50", "-0.25", "0": an offset in steps of a direction that sets its own step length.
-    public static func signedSteps(_ a: Float) -> String {
+    static func signedSteps(_ a: Float) -> String {
         if a == 0 { return "0" }
         return (a < 0 ? "-" : "+") + magnitude(a)
     }
 
     /// "0.50" style fixed two decimals without a sign.
-    public static func plain(_ a: Float) -> String {
+    static func plain(_ a: Float) -> String {
         let text = magnitude(a)
         return (a < 0 && text != "0.00" ? "-" : "") + text
     }

@@ -11,20 +11,20 @@ import Imaging
 import Terminal
 
 /// How pictures reach the terminal, and why.
-public struct DisplaySettings: Sendable, Equatable {
-    public var renderer: Renderer
+struct DisplaySettings: Sendable, Equatable {
+    var renderer: Renderer
     /// Why this renderer: the detection reason or "forced by --renderer", with tmux noted.
-    public var reason: String
+    var reason: String
     /// Colour depth for text cells.
-    public var colorLevel: ColorLevel
+    var colorLevel: ColorLevel
     /// One cell in pixels (sizing for the pixel renderers).
-    public var cellSize: PixelSize
+    var cellSize: PixelSize
     /// The largest sixel picture the terminal shows (XTSMGRAPHICS), when it said.
-    public var graphicsLimit: PixelSize?
+    var graphicsLimit: PixelSize?
     /// The terminal's sixel colour registers (XTSMGRAPHICS), when it said.
-    public var colorRegisters: Int?
+    var colorRegisters: Int?
 
-    public init(renderer: Renderer, reason: String, colorLevel: ColorLevel = .truecolor, cellSize: PixelSize = .defaultCell,
+    init(renderer: Renderer, reason: String, colorLevel: ColorLevel = .truecolor, cellSize: PixelSize = .defaultCell,
                 graphicsLimit: PixelSize? = nil, colorRegisters: Int? = nil) {
         self.renderer = renderer
         self.reason = reason
@@ -35,7 +35,7 @@ public struct DisplaySettings: Sendable, Equatable {
     }
 
     /// From detected capabilities; says so when running inside tmux or GNU screen.
-    public init(capabilities c: TerminalCapabilities) {
+    init(capabilities c: TerminalCapabilities) {
         var reason = c.reason
         // Detection reasons start with the renderer's name, which the status line shows already.
         if reason.hasPrefix(c.renderer.rawValue + ": ") { reason.removeFirst(c.renderer.rawValue.count + 2) }
@@ -46,15 +46,15 @@ public struct DisplaySettings: Sendable, Equatable {
 }
 
 /// Settings of one explorer run.
-public struct ExplorerConfiguration: Sendable {
+struct ExplorerConfiguration: Sendable {
     /// Where auto-named exports go.
-    public var exportFolder: String
+    var exportFolder: String
     /// Side of the face (or overlay) picture `e` writes, in pixels.
-    public var exportSize: Int
+    var exportSize: Int
     /// Animation frames are at least this far apart (seconds).
-    public var animationInterval: Double
+    var animationInterval: Double
 
-    public init(exportFolder: String = ".", exportSize: Int = 256, animationInterval: Double = 1.0 / 30) {
+    init(exportFolder: String = ".", exportSize: Int = 256, animationInterval: Double = 1.0 / 30) {
         self.exportFolder = exportFolder
         self.exportSize = exportSize
         self.animationInterval = animationInterval
@@ -62,32 +62,32 @@ public struct ExplorerConfiguration: Sendable {
 }
 
 /// The explorer: state machine, background renderer and exporter, and the screen.
-public final class ExplorerApp {
-    public let model: ModelInfo
-    public private(set) var state: ExplorerState
-    public let screen: ScreenDriver
-    public let scheduler: RenderScheduler
-    public let exporter: Exporter
-    public private(set) var display: DisplaySettings
+final class ExplorerApp {
+    let model: ModelInfo
+    private(set) var state: ExplorerState
+    let screen: ScreenDriver
+    let scheduler: RenderScheduler
+    let exporter: Exporter
+    private(set) var display: DisplaySettings
     let presenter: ImagePresenter
     let configuration: ExplorerConfiguration
 
     /// The newest frame received (shown until a newer one is ready).
-    public private(set) var frame: FrameResult?
+    private(set) var frame: FrameResult?
     /// A view export waiting for the frame of the view it was asked in.
     private var viewExportWaiting: ExportJob?
     private var lastRequest: RenderRequest?
     /// Id of the last render request submitted.
-    public private(set) var lastSubmittedID = 0
+    private(set) var lastSubmittedID = 0
     /// Id of the frame whose picture was last sent to the screen.
-    public private(set) var presentedFrameID = 0
+    private(set) var presentedFrameID = 0
     /// The payload last sent, for tests and the benchmark.
-    public private(set) var lastPayload: ScreenPayload?
+    private(set) var lastPayload: ScreenPayload?
     /// Where the picture was last placed.
-    public private(set) var placement: PicturePlacement?
+    private(set) var placement: PicturePlacement?
     /// Milliseconds the last picture took to compose (resize, overlay) and to encode for the terminal.
-    public private(set) var lastComposeMilliseconds: Double = 0
-    public private(set) var lastEncodeMilliseconds: Double = 0
+    private(set) var lastComposeMilliseconds: Double = 0
+    private(set) var lastEncodeMilliseconds: Double = 0
 
     private var pictureKey: PictureKey?
     private var picturePayload: ScreenPayload?
@@ -119,14 +119,16 @@ public final class ExplorerApp {
     /// same face (which has none of its own) keeps showing them.
     private var lastAttributes: (recipe: Recipe, values: [AttributeClassifier.Prediction])?
 
-    /// `classifier`: the model's attribute classifier, if it has one (its input must be the model's
-    /// resolution); the status line then shows its predictions for the face on screen.
-    public init(screen: ScreenDriver, generator: Generator, directions: DirectionSet, display: DisplaySettings,
+    /// The renderer and the exporter each run a Generator of their own over `model`; the
+    /// renderer's has `threads` workers. `classifier`: the model's attribute classifier, if it
+    /// has one (its input must be the model's resolution); the status line then shows its
+    /// predictions for the face on screen.
+    init(screen: ScreenDriver, model: PreparedModel, threads: Int = 1, directions: DirectionSet, display: DisplaySettings,
                 configuration: ExplorerConfiguration = ExplorerConfiguration(), state: ExplorerState? = nil,
                 classifier: AttributeClassifier? = nil) {
-        precondition(classifier.map { $0.input == generator.config.resolution } ?? true,
-                     "the attribute classifier reads \(classifier?.input ?? 0)-pixel images, the model makes \(generator.config.resolution)")
-        let info = ModelInfo(config: generator.config, directions: directions)
+        precondition(classifier.map { $0.input == model.config.resolution } ?? true,
+                     "the attribute classifier reads \(classifier?.input ?? 0)-pixel images, the model makes \(model.config.resolution)")
+        let info = ModelInfo(config: model.config, directions: directions)
         self.model = info
         self.screen = screen
         self.display = display
@@ -136,16 +138,14 @@ public final class ExplorerApp {
                                    colorRegisters: display.colorRegisters)
         // Kitty images outlive what curses draws: quitting, Ctrl-Z and fatal signals delete them.
         if display.renderer == .kitty { screen.setGraphicsCleanup(ImagePresenter.kittyCleanup) }
-        scheduler = RenderScheduler(weights: generator.weights, directory: generator.directory, directions: directions,
-                                    threads: generator.threads, classifier: classifier)
-        exporter = Exporter(weights: generator.weights, directory: generator.directory, directions: directions,
-                            folder: configuration.exportFolder)
+        scheduler = RenderScheduler(model: model, directions: directions, threads: threads, classifier: classifier)
+        exporter = Exporter(model: model, directions: directions, folder: configuration.exportFolder)
     }
 
     // MARK: - Loop
 
     /// Runs until the user quits; finishes running exports before returning.
-    public func run() {
+    func run() {
         dirty = true
         while !state.quit && !screen.hungUp {
             pump()
@@ -171,13 +171,13 @@ public final class ExplorerApp {
     }
 
     /// Stops the background threads.
-    public func shutdown() {
+    func shutdown() {
         scheduler.shutdown()
         exporter.shutdown()
     }
 
     /// One key press.
-    public func handle(_ key: Key) {
+    func handle(_ key: Key) {
         if key == .resize {
             needsFullRepaint = true
             dirty = true
@@ -192,14 +192,14 @@ public final class ExplorerApp {
     }
 
     /// Applies an action and carries out its effects.
-    public func dispatch(_ action: Action) {
+    func dispatch(_ action: Action) {
         let effects = Reducer.reduce(&state, action, model: model)
         dirty = true
         for e in effects { perform(e) }
     }
 
     /// Everything that is not a key: render requests, finished frames, animation, exports, repaint.
-    public func pump() {
+    func pump() {
         submitIfChanged()
         if let r = scheduler.take() { accept(r) }
         for event in exporter.takeEvents() {
@@ -229,7 +229,7 @@ public final class ExplorerApp {
     /// Blocks up to `timeout` seconds for the frame of the latest request, then shows it.
     /// True when it is on screen (used by the benchmark and tests).
     @discardableResult
-    public func waitForFrame(timeout: Double) -> Bool {
+    func waitForFrame(timeout: Double) -> Bool {
         pump()
         let deadline = Self.now() + timeout
         while presentedFrameID < lastSubmittedID {

@@ -6,7 +6,7 @@
 import Engine
 
 /// The side panel on the right of the face.
-public enum Panel: String, Sendable, Equatable, Codable, CaseIterable {
+enum Panel: String, Sendable, Equatable, Codable, CaseIterable {
     /// Direction list: pick one, step along it.
     case directions
     /// One row per layer and per style token: which pinned seed feeds it.
@@ -17,12 +17,12 @@ public enum Panel: String, Sendable, Equatable, Codable, CaseIterable {
     case bookmarks
 
     /// The panel after this one (Tab).
-    public var next: Panel {
+    var next: Panel {
         let all = Panel.allCases
         return all[(all.firstIndex(of: self)! + 1) % all.count]
     }
 
-    public var title: String {
+    var title: String {
         switch self {
         case .directions: "Directions"
         case .mix: "Style mixing"
@@ -33,7 +33,7 @@ public enum Panel: String, Sendable, Equatable, Codable, CaseIterable {
 }
 
 /// What the face view shows.
-public enum ViewMode: String, Sendable, Equatable, Codable, CaseIterable {
+enum ViewMode: String, Sendable, Equatable, Codable, CaseIterable {
     /// The face alone.
     case face
     /// The selected token's attention over the face (colormap).
@@ -44,36 +44,36 @@ public enum ViewMode: String, Sendable, Equatable, Codable, CaseIterable {
     case sheet
 
     /// The mode after this one (`v`).
-    public var next: ViewMode {
+    var next: ViewMode {
         let all = ViewMode.allCases
         return all[(all.firstIndex(of: self)! + 1) % all.count]
     }
 
     /// Whether the view needs attention maps from the generator.
-    public var needsAttention: Bool { self == .heatmap || self == .owner }
+    var needsAttention: Bool { self == .heatmap || self == .owner }
 }
 
 /// The attention inspector's selection.
-public struct AttentionSelection: Sendable, Equatable, Codable {
+struct AttentionSelection: Sendable, Equatable, Codable {
     /// Synthesis layer, 0..<numLayers.
-    public var layer: Int
+    var layer: Int
     /// A head, or nil for the mean over heads.
-    public var head: Int?
+    var head: Int?
     /// Style token, 0..<tokens.
-    public var token: Int
+    var token: Int
 
-    public init(layer: Int, head: Int? = nil, token: Int = 0) {
+    init(layer: Int, head: Int? = nil, token: Int = 0) {
         self.layer = layer
         self.head = head
         self.token = token
     }
 
     /// "head 1" or "mean of heads".
-    public var headLabel: String { head.map { "head \($0)" } ?? "mean of heads" }
+    var headLabel: String { head.map { "head \($0)" } ?? "mean of heads" }
 }
 
 /// A continuous walk that runs until a key is pressed.
-public enum AnimationKind: String, Sendable, Equatable, Codable {
+enum AnimationKind: String, Sendable, Equatable, Codable {
     /// Back and forth along the selected direction, ± the bounce amplitude.
     case bounce
     /// A random walk over the first directions, pulled back towards the start so it stays near the face.
@@ -81,19 +81,19 @@ public enum AnimationKind: String, Sendable, Equatable, Codable {
 }
 
 /// A running animation: where it started and where it is.
-public struct Animation: Sendable, Equatable {
-    public var kind: AnimationKind
+struct Animation: Sendable, Equatable {
+    var kind: AnimationKind
     /// The recipe when the animation started; stopping records it for undo.
-    public var base: Recipe
+    var base: Recipe
     /// Ticks so far.
-    public var ticks: Int = 0
+    var ticks: Int = 0
     /// Bounce: the current offset in σ and its direction of travel (+1 or -1).
-    public var phase: Float = 0
-    public var heading: Float = 1
+    var phase: Float = 0
+    var heading: Float = 1
     /// Random walk: the current offset along each walked direction, in σ.
-    public var walk: [Float] = []
+    var walk: [Float] = []
 
-    public init(kind: AnimationKind, base: Recipe) {
+    init(kind: AnimationKind, base: Recipe) {
         self.kind = kind
         self.base = base
     }
@@ -101,28 +101,28 @@ public struct Animation: Sendable, Equatable {
 
 /// A recipe saved under a name.
 public struct Bookmark: Sendable, Equatable, Codable {
-    public var name: String
+    var name: String
     public var recipe: Recipe
 
-    public init(name: String, recipe: Recipe) {
+    init(name: String, recipe: Recipe) {
         self.name = name
         self.recipe = recipe
     }
 }
 
 /// The line above the key hints: what just happened, or what went wrong.
-public struct StatusMessage: Sendable, Equatable {
-    public var text: String
-    public var isError: Bool
+struct StatusMessage: Sendable, Equatable {
+    var text: String
+    var isError: Bool
 
-    public init(_ text: String, isError: Bool = false) {
+    init(_ text: String, isError: Bool = false) {
         self.text = text
         self.isError = isError
     }
 }
 
 /// Something drawn over the normal screen that takes the keys.
-public enum Overlay: Sendable, Equatable {
+enum Overlay: Sendable, Equatable {
     /// The key and command reference, scrolled by `scroll` lines.
     case help(scroll: Int)
     /// The `:` command line being typed.
@@ -130,12 +130,12 @@ public enum Overlay: Sendable, Equatable {
 }
 
 /// The text of the command line and where in its history the user is.
-public struct CommandInput: Sendable, Equatable {
-    public var text: String
+struct CommandInput: Sendable, Equatable {
+    var text: String
     /// Index into the command history while browsing it with ↑/↓; nil when typing.
-    public var historyIndex: Int?
+    var historyIndex: Int?
 
-    public init(text: String = "", historyIndex: Int? = nil) {
+    init(text: String = "", historyIndex: Int? = nil) {
         self.text = text
         self.historyIndex = historyIndex
     }
@@ -146,57 +146,57 @@ public struct ExplorerState: Sendable, Equatable {
     // MARK: Latent state
 
     /// The face being explored.
-    public var recipe: Recipe
+    var recipe: Recipe
     /// Undo/redo of `recipe`.
-    public var history = History()
+    var history = History()
 
     // MARK: Screen
 
-    public var panel: Panel = .directions
-    public var view: ViewMode = .face
-    public var overlay: Overlay?
+    var panel: Panel = .directions
+    var view: ViewMode = .face
+    var overlay: Overlay?
     /// Commands entered, oldest first (for ↑ on the command line).
-    public var commandHistory: [String] = []
-    public var message: StatusMessage?
+    var commandHistory: [String] = []
+    var message: StatusMessage?
     /// Set by `quit`; the event loop ends.
-    public var quit = false
+    var quit = false
     /// The session file `S` writes (from --session, or the last one saved or loaded).
-    public var sessionPath: String?
+    var sessionPath: String?
 
     // MARK: Directions
 
     /// Index into ModelInfo.directions.
-    public var selectedDirection = 0
+    var selectedDirection = 0
     /// One arrow press moves this many σ.
-    public var stepSize: Float = 0.5
+    var stepSize: Float = 0.5
     /// Layers a step edits (GANSpace's E(component, start-end)); nil: the direction's own range, else all.
-    public var editLayers: ClosedRange<Int>?
+    var editLayers: ClosedRange<Int>?
     /// Style tokens a step edits; nil: all.
-    public var editTokens: [Int]?
+    var editTokens: [Int]?
     /// The amplitude of the bounce animation, in σ.
-    public var bounceAmplitude: Float = 3
+    var bounceAmplitude: Float = 3
 
     // MARK: Mixing
 
     /// Row under the cursor in the mix panel: 0..<layers are layers, then one row per token.
-    public var mixCursor = 0
+    var mixCursor = 0
     /// The other end of a selected range of rows, if any.
-    public var mixAnchor: Int?
+    var mixAnchor: Int?
 
     // MARK: Attention
 
-    public var attention: AttentionSelection
+    var attention: AttentionSelection
 
     // MARK: Bookmarks
 
-    public var bookmarks: [Bookmark] = []
-    public var bookmarkCursor = 0
+    var bookmarks: [Bookmark] = []
+    var bookmarkCursor = 0
 
     // MARK: Animation and randomness
 
-    public var animation: Animation?
+    var animation: Animation?
     /// Draws random seeds and random-walk steps.
-    public var rng: SeedRandom
+    var rng: SeedRandom
 
     /// A fresh state for a model: `seed`, ψ 1, the attention inspector on a middle layer.
     public init(model: ModelInfo, seed: UInt64 = 0, rngSeed: UInt64 = 0x5EED) {
@@ -208,21 +208,21 @@ public struct ExplorerState: Sendable, Equatable {
     // MARK: Derived
 
     /// The layers a direction step edits: the explicit range, else the direction's own, else nil (all).
-    public func stepLayers(_ model: ModelInfo) -> ClosedRange<Int>? {
+    func stepLayers(_ model: ModelInfo) -> ClosedRange<Int>? {
         if let editLayers { return editLayers }
         guard model.directions.indices.contains(selectedDirection) else { return nil }
         return model.directions[selectedDirection].layers
     }
 
     /// The tokens a step moves: the ones chosen with `t`, else the selected direction's own (nil = all).
-    public func stepTokens(_ model: ModelInfo) -> [Int]? {
+    func stepTokens(_ model: ModelInfo) -> [Int]? {
         if let editTokens { return editTokens }
         guard model.directions.indices.contains(selectedDirection) else { return nil }
         return model.directions[selectedDirection].tokens.map { $0.filter { $0 < model.tokens } }
     }
 
     /// The rows selected in the mix panel (never crossing from layer rows into token rows).
-    public func mixSelection(_ model: ModelInfo) -> ClosedRange<Int> {
+    func mixSelection(_ model: ModelInfo) -> ClosedRange<Int> {
         let L = model.numLayers
         guard let anchor = mixAnchor else { return mixCursor...mixCursor }
         let section = mixCursor < L ? 0...(L - 1) : L...(L + model.tokens - 1)
@@ -232,19 +232,19 @@ public struct ExplorerState: Sendable, Equatable {
 
     /// The token whose attention the face view shows because the mix cursor is on a
     /// token row (which region of the face that token controls), else nil.
-    public func mixFocusToken(_ model: ModelInfo) -> Int? {
+    func mixFocusToken(_ model: ModelInfo) -> Int? {
         guard panel == .mix, mixCursor >= model.numLayers else { return nil }
         return mixCursor - model.numLayers
     }
 
     /// What the face view really shows: the chosen view, or the focused token's heatmap in the mix panel.
-    public func effectiveView(_ model: ModelInfo) -> ViewMode {
+    func effectiveView(_ model: ModelInfo) -> ViewMode {
         if view == .face, mixFocusToken(model) != nil { return .heatmap }
         return view
     }
 
     /// The attention selection the view uses (the mix panel's token row overrides the token).
-    public func effectiveAttention(_ model: ModelInfo) -> AttentionSelection {
+    func effectiveAttention(_ model: ModelInfo) -> AttentionSelection {
         var a = attention
         if let t = mixFocusToken(model) { a.token = t }
         return a

@@ -7,7 +7,7 @@ import Imaging
 import Sheets
 
 /// One export: the current view, or one of the CLI's figures from the current state.
-public enum ExportJob: Sendable, Equatable {
+enum ExportJob: Sendable, Equatable {
     /// The picture in the face view as shown (face, overlay or sheet), at export size.
     case view(path: String?)
     /// SeedGrid: the current recipe at several seeds.
@@ -21,7 +21,7 @@ public enum ExportJob: Sendable, Equatable {
     case attention(recipe: Recipe, layer: Int, head: HeadChoice, size: Int, colormap: Colormap, path: String?)
 
     /// The kind, for file names and progress ("grid", "walk", ...).
-    public var kind: String {
+    var kind: String {
         switch self {
         case .view: "view"
         case .grid: "grid"
@@ -32,7 +32,7 @@ public enum ExportJob: Sendable, Equatable {
     }
 
     /// The path the user gave, if any.
-    public var requestedPath: String? {
+    var requestedPath: String? {
         switch self {
         case .view(let p), .grid(_, _, _, _, let p), .walk(_, _, _, _, _, _, _, _, let p),
              .mix(_, _, _, _, _, let p), .attention(_, _, _, _, _, let p): p
@@ -41,10 +41,10 @@ public enum ExportJob: Sendable, Equatable {
 }
 
 /// Where exports go.
-public enum ExportNaming {
+enum ExportNaming {
     /// The first free `latentscope-KIND-NNNN.png` in `folder` (NNNN from 0001), so
     /// repeated exports never overwrite each other.
-    public static func nextPath(kind: String, folder: String, fileManager: FileManager = .default) -> String {
+    static func nextPath(kind: String, folder: String, fileManager: FileManager = .default) -> String {
         var n = 1
         while true {
             let name = "latentscope-\(kind)-" + String(format: "%04d", n) + ".png"
@@ -56,7 +56,7 @@ public enum ExportNaming {
 
     /// The path a job writes: the one it names (relative to the current directory),
     /// else the next free name in `folder`.
-    public static func path(for job: ExportJob, folder: String) -> String {
+    static func path(for job: ExportJob, folder: String) -> String {
         if let p = job.requestedPath, !p.isEmpty { return (p as NSString).expandingTildeInPath }
         return nextPath(kind: job.kind, folder: folder)
     }

@@ -1,7 +1,8 @@
-// Exporter: writes PNG exports on a background thread, one job at a time, with
-// its own Generator (the render thread's one is busy with the screen). The UI
-// reads the progress for the status line and collects finished/failed events;
-// an unwritable path is reported before any rendering starts.
+// Exporter: writes PNG exports on a background thread (BackgroundWorker), one job
+// at a time, with its own Generator over the shared PreparedModel (the render
+// thread's one is busy with the screen). The UI reads the progress for the status
+// line and collects finished/failed events; an unwritable path is reported before
+// any rendering starts (WritablePath, through AtomicFile.check).
 
 import Engine
 import Foundation
@@ -9,136 +10,86 @@ import Imaging
 import Sheets
 
 /// Runs export jobs in order, off the UI thread.
-public final class Exporter: @unchecked Sendable {
+final class Exporter: @unchecked Sendable {
     /// How far the running job is.
-    public struct Progress: Sendable, Equatable {
-        public var kind: String
-        public var done: Int
-        public var total: Int
+    struct Progress: Sendable, Equatable {
+        var kind: String
+        var done: Int
+        var total: Int
     }
 
     /// What became of a job.
-    public enum Event: Sendable, Equatable {
+    enum Event: Sendable, Equatable {
         case finished(path: String, width: Int, height: Int)
         case failed(String)
     }
 
-    // Guarded by `condition`.
-    private let condition = NSCondition()
-    private var queue: [(ExportJob, RGBImage?)] = []
+    private var worker: BackgroundWorker<(job: ExportJob, image: RGBImage?)>!
+    // Guarded by the worker's lock.
     private var events: [Event] = []
     private var current: Progress?
-    private var running = true
-    private var finished = false
-    private var started = false
 
-    private let weights: GeneratorWeights
-    private let directory: String
+    private let model: PreparedModel
     private let directions: DirectionSet
+    /// Made on the worker's thread by the first export (none if nobody exports), used only there.
+    private var generator: Generator?
     /// Where auto-named exports go.
-    public let folder: String
+    let folder: String
 
-    public init(weights: GeneratorWeights, directory: String, directions: DirectionSet, folder: String) {
-        self.weights = weights
-        self.directory = directory
+    init(model: PreparedModel, directions: DirectionSet, folder: String) {
+        self.model = model
         self.directions = directions
         self.folder = folder
+        worker = BackgroundWorker(name: "latentscope-export", queueing: .inOrder) { [weak self] item in
+            self?.export(item.job, image: item.image)
+        }
     }
 
     /// Queues a job. `view` jobs carry the picture to write (the app composes it from the frame on screen).
-    public func enqueue(_ job: ExportJob, image: RGBImage? = nil) {
-        condition.lock()
-        defer { condition.unlock() }
-        if !started {
-            // The thread (and its Generator) only exist once someone exports.
-            started = true
-            let thread = Thread { [self] in self.work() }
-            thread.name = "latentscope-export"
-            thread.stackSize = 8 << 20
-            thread.start()
-        }
-        queue.append((job, image))
-        condition.broadcast()
+    func enqueue(_ job: ExportJob, image: RGBImage? = nil) {
+        worker.submit { (job, image) }
     }
 
     /// The running job's progress, nil when idle.
-    public var progress: Progress? {
-        condition.lock()
-        defer { condition.unlock() }
-        return current
-    }
+    var progress: Progress? { worker.locked { current } }
 
     /// Jobs queued or running.
-    public var pendingCount: Int {
-        condition.lock()
-        defer { condition.unlock() }
-        return queue.count + (current == nil ? 0 : 1)
-    }
+    var pendingCount: Int { worker.pendingCount }
 
     /// Finished and failed jobs since the last call, oldest first.
-    public func takeEvents() -> [Event] {
-        condition.lock()
-        defer { condition.unlock() }
-        let e = events
-        events = []
-        return e
+    func takeEvents() -> [Event] {
+        worker.locked {
+            let e = events
+            events = []
+            return e
+        }
     }
 
     /// Blocks until every queued job is done or `timeout` seconds pass; true when idle.
     @discardableResult
-    public func waitUntilIdle(timeout: TimeInterval) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        let deadline = Date(timeIntervalSinceNow: timeout)
-        while !queue.isEmpty || current != nil {
-            if !condition.wait(until: deadline) { return false }
-        }
-        return true
+    func waitUntilIdle(timeout: TimeInterval) -> Bool {
+        worker.wait(timeout: timeout) { idle in idle }
     }
 
     /// Stops after the running job (queued ones are dropped).
-    public func shutdown() {
-        condition.lock()
-        running = false
-        queue.removeAll()
-        condition.broadcast()
-        while started && !finished { condition.wait() }
-        condition.unlock()
-    }
+    func shutdown() { worker.shutdown() }
 
     // MARK: - Worker
 
-    private func work() {
-        let G = Generator(weights: weights, directory: directory)
-        while true {
-            condition.lock()
-            while running && queue.isEmpty { condition.wait() }
-            guard running, !queue.isEmpty else {
-                finished = true
-                condition.broadcast()
-                condition.unlock()
-                return
-            }
-            let (job, image) = queue.removeFirst()
-            current = Progress(kind: job.kind, done: 0, total: 1)
-            condition.unlock()
-
-            let event = Self.run(job, image: image, generator: G, directions: directions, folder: folder) { done, total in
-                self.condition.lock()
-                self.current = Progress(kind: job.kind, done: done, total: total)
-                self.condition.unlock()
-            }
-
-            condition.lock()
+    private func export(_ job: ExportJob, image: RGBImage?) {
+        if generator == nil { generator = Generator(model) }
+        worker.locked { current = Progress(kind: job.kind, done: 0, total: 1) }
+        let event = Self.run(job, image: image, generator: generator!, directions: directions, folder: folder) { done, total in
+            self.worker.locked { self.current = Progress(kind: job.kind, done: done, total: total) }
+        }
+        worker.locked {
             events.append(event)
             current = nil
-            condition.broadcast()
-            condition.unlock()
         }
     }
 
     /// Renders and writes one job (synchronously; also used by tests).
-    public static func run(_ job: ExportJob, image: RGBImage?, generator G: Generator, directions: DirectionSet, folder: String,
+    static func run(_ job: ExportJob, image: RGBImage?, generator G: Generator, directions: DirectionSet, folder: String,
                            progress: @escaping (Int, Int) -> Void = { _, _ in }) -> Event {
         let path = ExportNaming.path(for: job, folder: folder)
         if let problem = writeProblem(path) { return .failed(problem) }

@@ -2,25 +2,25 @@
 // command parser quotes its usage lines in errors, and docs/explorer.md follows it.
 
 /// One line of help: what to press or type, and what it does.
-public struct HelpEntry: Sendable, Equatable {
-    public let name: String
-    public let text: String
+struct HelpEntry: Sendable, Equatable {
+    let name: String
+    let text: String
 
-    public init(_ name: String, _ text: String) {
+    init(_ name: String, _ text: String) {
         self.name = name
         self.text = text
     }
 }
 
 /// A titled group of help lines.
-public struct HelpSection: Sendable, Equatable {
-    public let title: String
-    public let entries: [HelpEntry]
+struct HelpSection: Sendable, Equatable {
+    let title: String
+    let entries: [HelpEntry]
 }
 
-public enum HelpText {
+enum HelpText {
     /// The keys, by where they work: the key bindings' own lines.
-    public static var keys: [HelpSection] {
+    static var keys: [HelpSection] {
         KeyBindings.sections.map { section in
             HelpSection(title: section.title, entries: section.bindings.map { HelpEntry($0.label, $0.help) }
                         + section.notes.map { HelpEntry("", $0) })
@@ -28,7 +28,7 @@ public enum HelpText {
     }
 
     /// The `:` commands.
-    public static let commands: [HelpEntry] = [
+    static let commands: [HelpEntry] = [
         HelpEntry("seed N", "go to seed N"),
         HelpEntry("random", "a random seed"),
         HelpEntry("next", "the next seed"),
@@ -76,7 +76,7 @@ public enum HelpText {
     ]
 
     /// The help screen as lines of at most `width` characters.
-    public static func lines(width: Int) -> [String] {
+    static func lines(width: Int) -> [String] {
         var out: [String] = ["latentscope explorer: keys and commands", ""]
         func add(_ e: HelpEntry, nameWidth: Int) {
             let name = e.name.padded(to: nameWidth)

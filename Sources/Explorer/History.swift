@@ -5,35 +5,35 @@
 import Engine
 
 /// Undo and redo stacks of recipes, bounded so a long session cannot grow without limit.
-public struct History: Equatable, Sendable {
+struct History: Equatable, Sendable {
     /// The most entries kept; the oldest are dropped first.
-    public static let limit = 1000
+    static let limit = 1000
 
-    public private(set) var undoStack: [Recipe] = []
-    public private(set) var redoStack: [Recipe] = []
+    private(set) var undoStack: [Recipe] = []
+    private(set) var redoStack: [Recipe] = []
 
-    public init() {}
+    init() {}
 
-    public var canUndo: Bool { !undoStack.isEmpty }
-    public var canRedo: Bool { !redoStack.isEmpty }
+    var canUndo: Bool { !undoStack.isEmpty }
+    var canRedo: Bool { !redoStack.isEmpty }
 
     /// Records that the state is leaving `previous`: it becomes the next undo, and
     /// anything that was undone can no longer be redone.
-    public mutating func record(_ previous: Recipe) {
+    mutating func record(_ previous: Recipe) {
         undoStack.append(previous)
         if undoStack.count > Self.limit { undoStack.removeFirst(undoStack.count - Self.limit) }
         redoStack.removeAll()
     }
 
     /// The recipe before `current`, or nil when there is nothing to undo.
-    public mutating func undo(from current: Recipe) -> Recipe? {
+    mutating func undo(from current: Recipe) -> Recipe? {
         guard let previous = undoStack.popLast() else { return nil }
         redoStack.append(current)
         return previous
     }
 
     /// The recipe undone last, or nil when there is nothing to redo.
-    public mutating func redo(from current: Recipe) -> Recipe? {
+    mutating func redo(from current: Recipe) -> Recipe? {
         guard let next = redoStack.popLast() else { return nil }
         undoStack.append(current)
         return next

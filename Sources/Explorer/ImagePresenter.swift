@@ -11,7 +11,7 @@ import Imaging
 import Terminal
 
 /// A picture encoded for the terminal.
-public enum ScreenPayload: Sendable, Equatable {
+enum ScreenPayload: Sendable, Equatable {
     /// Half-block (or ASCII) rows, one string per cell row.
     case cells([String])
     /// A complete sixel sequence.
@@ -22,7 +22,7 @@ public enum ScreenPayload: Sendable, Equatable {
     case iterm2([UInt8])
 
     /// Bytes this payload sends (for the status line and tests).
-    public var byteCount: Int {
+    var byteCount: Int {
         switch self {
         case .cells(let l): l.reduce(0) { $0 + $1.utf8.count }
         case .sixel(let b), .kitty(let b), .iterm2(let b): b.count
@@ -31,20 +31,20 @@ public enum ScreenPayload: Sendable, Equatable {
 }
 
 /// Encodes pictures for one renderer and draws them.
-public final class ImagePresenter {
-    public private(set) var renderer: Renderer
+final class ImagePresenter {
+    private(set) var renderer: Renderer
     /// Colour depth for text cells (legends, and pictures that fall back to half blocks).
-    public let colorLevel: ColorLevel
+    let colorLevel: ColorLevel
     /// One terminal cell in pixels (sizing for the pixel renderers).
-    public let cellSize: PixelSize
+    let cellSize: PixelSize
     /// The terminal's sixel colour registers, when it said (the palette uses at most 256).
-    public let colorRegisters: Int?
+    let colorRegisters: Int?
     private var encoder: SixelEncoder?
 
     /// The kitty image id (and placement id 1) of the face view: one id, replaced in place.
-    public static let kittyImageID = 4242
+    static let kittyImageID = 4242
 
-    public init(renderer: Renderer, colorLevel: ColorLevel, cellSize: PixelSize, colorRegisters: Int? = nil) {
+    init(renderer: Renderer, colorLevel: ColorLevel, cellSize: PixelSize, colorRegisters: Int? = nil) {
         self.renderer = renderer
         self.colorLevel = colorLevel
         self.cellSize = cellSize
@@ -52,30 +52,30 @@ public final class ImagePresenter {
     }
 
     /// Switches renderer (the sixel palette starts afresh).
-    public func setRenderer(_ r: Renderer) {
+    func setRenderer(_ r: Renderer) {
         renderer = r
         encoder = nil
     }
 
     /// Pixels per cell for placing pictures in `renderer`: the terminal's cell for the pixel
     /// renderers, 1x2 for half blocks.
-    public func pixelsPerCell(_ renderer: Renderer) -> PixelSize { renderer.isPixel ? cellSize : .halfBlockCell }
+    func pixelsPerCell(_ renderer: Renderer) -> PixelSize { renderer.isPixel ? cellSize : .halfBlockCell }
 
     /// The text tier pictures fall back to (and legends use): the renderer's own, or for a
     /// pixel renderer the terminal's colour level.
-    public var cellRenderer: Renderer { renderer.isPixel ? colorLevel.blockRenderer : renderer }
+    var cellRenderer: Renderer { renderer.isPixel ? colorLevel.blockRenderer : renderer }
 
     /// The mode for text-cell pictures.
-    public var cellMode: BlockMode { cellRenderer.blockMode ?? .xterm256 }
+    var cellMode: BlockMode { cellRenderer.blockMode ?? .xterm256 }
 
     /// The side of the sample the sixel palette is fitted to. Building a palette (median cut)
     /// from a large picture takes tens of milliseconds; a nearest-neighbour sample of it has
     /// the same colours and takes one or two.
-    public static let paletteSampleSide = 128
+    static let paletteSampleSide = 128
 
     /// Encodes `image` enlarged `scale` times (pixel repetition) in `renderer` (by default the
     /// presenter's own; a text tier when a picture cannot be shown in pixels).
-    public func payload(for image: RGBImage, scale: Int = 1, renderer: Renderer? = nil) throws -> ScreenPayload {
+    func payload(for image: RGBImage, scale: Int = 1, renderer: Renderer? = nil) throws -> ScreenPayload {
         let renderer = renderer ?? self.renderer
         switch renderer {
         case .sixel:
@@ -116,12 +116,12 @@ public final class ImagePresenter {
     }
 
     /// Small pictures inside text (legends): always half-block rows in the best text colour mode.
-    public func legendCells(_ image: RGBImage) -> [String] {
+    func legendCells(_ image: RGBImage) -> [String] {
         BlockRenderer.lines(image, mode: cellMode)
     }
 
     /// Queues `payload` on `screen` with its top-left corner at `row`, `col`.
-    public static func draw(_ payload: ScreenPayload, on screen: ScreenDriver, row: Int, col: Int) {
+    static func draw(_ payload: ScreenPayload, on screen: ScreenDriver, row: Int, col: Int) {
         switch payload {
         case .cells(let lines): screen.drawCells(lines, row: row, col: col)
         case .sixel(let bytes), .kitty(let bytes), .iterm2(let bytes): screen.drawRaw(bytes, row: row, col: col)
@@ -129,5 +129,5 @@ public final class ImagePresenter {
     }
 
     /// What removes the face view's kitty image from the terminal (screen and memory).
-    public static var kittyCleanup: [UInt8] { KittyEncoder.delete(id: kittyImageID) }
+    static var kittyCleanup: [UInt8] { KittyEncoder.delete(id: kittyImageID) }
 }

@@ -5,9 +5,9 @@
 
 import Terminal
 
-public enum KeyMap {
+enum KeyMap {
     /// The action for `key` in `state`, or nil when the key does nothing there.
-    public static func action(for key: Key, in state: ExplorerState) -> Action? {
+    static func action(for key: Key, in state: ExplorerState) -> Action? {
         if key == .none || key == .resize { return nil }
         // Any key stops an animation, and does nothing else, so a walk can be frozen on the
         // face it shows without that key also changing it.
@@ -37,14 +37,14 @@ public enum KeyMap {
 
     /// The keys that scroll the help screen (Space pages on, as in a pager); every other key
     /// closes it. The help screen's hint line is made from `label`, so it names exactly these.
-    public static let helpScrollKeys: [(label: String, keys: [Key], delta: Int)] = [
+    static let helpScrollKeys: [(label: String, keys: [Key], delta: Int)] = [
         ("↑↓", [.up], -1), ("", [.down], 1),
         ("PgUp", [.pageUp], -10), ("PgDn Space", [.pageDown, .char(" ")], 10),
         ("Home", [.home], -100_000),
     ]
 
     /// The help screen's hint: its scroll keys, and that any other key closes it.
-    public static var helpHint: String {
+    static var helpHint: String {
         helpScrollKeys.map(\.label).filter { !$0.isEmpty }.joined(separator: " ") + " scroll · any other key closes"
     }
 

@@ -4,6 +4,7 @@
 // detect the renderer, start curses, run, give the terminal back, save the session.
 
 import Engine
+import FileSupport
 import Foundation
 import Terminal
 
@@ -65,25 +66,29 @@ public enum ExplorerLauncher {
         return (state, warnings)
     }
 
-    /// Checks the export folder: it must exist and be a folder.
+    /// Checks the export folder (WritablePath, as every output is checked): it must exist, be a
+    /// folder and take new files.
     public static func checkExportFolder(_ path: String) throws {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            throw LaunchError.badExportFolder("--export-dir '\(path)' does not exist")
+        let name = "--export-dir '\(path)'"
+        switch WritablePath.folderProblem(path) {
+        case nil: return
+        case .missing: throw LaunchError.badExportFolder("\(name) does not exist")
+        case .notAFolder: throw LaunchError.badExportFolder("\(name) is not a folder")
+        case .notWritable(let why): throw LaunchError.badExportFolder("\(name) is not writable: \(why)")
+        case .inaccessible(let why): throw LaunchError.badExportFolder("\(name) cannot be used: \(why)")
         }
-        guard isDir.boolValue else { throw LaunchError.badExportFolder("--export-dir '\(path)' is not a folder") }
     }
 
     /// A seed for the state's random numbers (random seeds, random walks) that differs per run.
     public static func runSeed() -> UInt64 { UInt64(truncatingIfNeeded: DispatchTime.now().uptimeNanoseconds) }
 
-    /// Runs the explorer on the terminal from `state` (see `initialState`). Returns lines to
-    /// print once the terminal is back.
-    public static func run(generator: Generator, directions: DirectionSet, classifier: AttributeClassifier? = nil,
+    /// Runs the explorer on the terminal from `state` (see `initialState`), rendering with
+    /// `threads` workers. Returns lines to print once the terminal is back.
+    public static func run(model prepared: PreparedModel, threads: Int, directions: DirectionSet, classifier: AttributeClassifier? = nil,
                            options: ExplorerOptions, state: ExplorerState) throws -> [String] {
         guard isatty(0) == 1, isatty(1) == 1 else { throw LaunchError.notATerminal }
         try checkExportFolder(options.exportFolder)
-        let model = ModelInfo(config: generator.config, directions: directions)
+        let model = ModelInfo(config: prepared.config, directions: directions)
         var state = state
 
         // Probe before curses takes the terminal (the probe needs the TTY in its normal state).
@@ -98,7 +103,7 @@ public enum ExplorerLauncher {
 
         let screen = Screen()
         try screen.start()
-        let app = ExplorerApp(screen: screen, generator: generator, directions: directions, display: display,
+        let app = ExplorerApp(screen: screen, model: prepared, threads: threads, directions: directions, display: display,
                               configuration: ExplorerConfiguration(exportFolder: options.exportFolder), state: state,
                               classifier: classifier)
         app.run()

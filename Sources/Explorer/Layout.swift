@@ -7,59 +7,59 @@
 import Terminal
 
 /// A rectangle of cells.
-public struct CellRect: Sendable, Equatable, CustomStringConvertible {
-    public var row: Int
-    public var col: Int
-    public var rows: Int
-    public var cols: Int
+struct CellRect: Sendable, Equatable, CustomStringConvertible {
+    var row: Int
+    var col: Int
+    var rows: Int
+    var cols: Int
 
-    public init(row: Int, col: Int, rows: Int, cols: Int) {
+    init(row: Int, col: Int, rows: Int, cols: Int) {
         self.row = row
         self.col = col
         self.rows = rows
         self.cols = cols
     }
 
-    public var size: TerminalSize { TerminalSize(rows: rows, cols: cols) }
-    public var description: String { "\(cols)x\(rows) at (\(col), \(row))" }
+    var size: TerminalSize { TerminalSize(rows: rows, cols: cols) }
+    var description: String { "\(cols)x\(rows) at (\(col), \(row))" }
 }
 
 /// A picture placed in a box: its size in pixels and the cell where its top-left corner goes.
-public struct PicturePlacement: Sendable, Equatable {
-    public var pixelSize: PixelSize
-    public var cells: TerminalSize
-    public var row: Int
-    public var col: Int
+struct PicturePlacement: Sendable, Equatable {
+    var pixelSize: PixelSize
+    var cells: TerminalSize
+    var row: Int
+    var col: Int
     /// The integer upscale, or nil for a fitted size.
-    public var scale: Int?
+    var scale: Int?
 
     /// The cells the picture covers.
-    public var rect: CellRect { CellRect(row: row, col: col, rows: cells.rows, cols: cells.cols) }
+    var rect: CellRect { CellRect(row: row, col: col, rows: cells.rows, cols: cells.cols) }
 }
 
 /// The screen's regions for one terminal size.
-public struct Layout: Sendable, Equatable {
+struct Layout: Sendable, Equatable {
     /// The smallest terminal the explorer draws in.
-    public static let minimum = TerminalTooSmall.defaultMinimum
+    static let minimum = TerminalTooSmall.defaultMinimum
 
-    public let size: TerminalSize
+    let size: TerminalSize
     /// Model, seed, ψ, renderer, timing.
-    public let statusRow: Int
+    let statusRow: Int
     /// Everything between the status line and the message line.
-    public let body: CellRect
+    let body: CellRect
     /// The face view (left part of the body).
-    public let face: CellRect
+    let face: CellRect
     /// The separator column between face and panel.
-    public let separatorCol: Int
+    let separatorCol: Int
     /// The side panel (right part of the body).
-    public let panel: CellRect
+    let panel: CellRect
     /// What just happened, export progress, errors.
-    public let messageRow: Int
+    let messageRow: Int
     /// Key hints, or the command line while typing one.
-    public let hintRow: Int
+    let hintRow: Int
 
     /// The layout for `size`, or nil when the terminal is smaller than `minimum`.
-    public init?(size: TerminalSize) {
+    init?(size: TerminalSize) {
         guard !TerminalTooSmall.isTooSmall(size, minimum: Self.minimum) else { return nil }
         self.size = size
         statusRow = 0
@@ -73,7 +73,7 @@ public struct Layout: Sendable, Equatable {
     }
 
     /// The panel gets more room on wide terminals, but the face always gets most of it.
-    public static func panelWidth(cols: Int) -> Int {
+    static func panelWidth(cols: Int) -> Int {
         cols < 100 ? 32 : (cols < 160 ? 40 : 48)
     }
 
@@ -85,7 +85,7 @@ public struct Layout: Sendable, Equatable {
     /// of the box's bottom edge, because terminals draw sixel in bands of 6 rows and may round up.
     /// `limit` is the largest picture the terminal shows (xterm's maxGraphicSize): the picture is
     /// fitted inside it too.
-    public static func place(image: PixelSize, cell: PixelSize, in box: CellRect, sixel: Bool = false,
+    static func place(image: PixelSize, cell: PixelSize, in box: CellRect, sixel: Bool = false,
                              limit: PixelSize? = nil) -> PicturePlacement? {
         guard image.width > 0, image.height > 0, box.rows > 0, box.cols > 0, cell.width > 0, cell.height > 0 else { return nil }
         let roomWidth = min(box.cols * cell.width, limit?.width ?? .max)

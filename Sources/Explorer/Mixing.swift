@@ -7,31 +7,31 @@ import Engine
 
 extension Recipe {
     /// The slot feeding `layer`, or nil for the own seed.
-    public func layerSource(_ layer: Int) -> Int? {
+    func layerSource(_ layer: Int) -> Int? {
         layer < layerSources.count ? layerSources[layer] : nil
     }
 
     /// The slot feeding style token `token`, or nil for the own seed.
-    public func tokenSource(_ token: Int) -> Int? {
+    func tokenSource(_ token: Int) -> Int? {
         token < tokenSources.count ? tokenSources[token] : nil
     }
 
     /// Sets the source of some layers (out-of-range layers are ignored).
-    public mutating func setLayerSources(_ layers: ClosedRange<Int>, slot: Int?, layerCount: Int) {
+    mutating func setLayerSources(_ layers: ClosedRange<Int>, slot: Int?, layerCount: Int) {
         var s = layerSources + Array(repeating: nil, count: max(0, layerCount - layerSources.count))
         for l in layers where l >= 0 && l < layerCount { s[l] = slot }
         layerSources = s.allSatisfy { $0 == nil } ? [] : s
     }
 
     /// Sets the source of some style tokens (out-of-range tokens are ignored).
-    public mutating func setTokenSources(_ tokens: [Int], slot: Int?, tokenCount: Int) {
+    mutating func setTokenSources(_ tokens: [Int], slot: Int?, tokenCount: Int) {
         var s = tokenSources + Array(repeating: nil, count: max(0, tokenCount - tokenSources.count))
         for t in tokens where t >= 0 && t < tokenCount { s[t] = slot }
         tokenSources = s.allSatisfy { $0 == nil } ? [] : s
     }
 
     /// Removes slot `k`; layers and tokens fed by it go back to the own seed, later slots move up one.
-    public mutating func removeSlot(_ k: Int) {
+    mutating func removeSlot(_ k: Int) {
         guard slots.indices.contains(k) else { return }
         slots.remove(at: k)
         func shift(_ s: Int?) -> Int? {
@@ -45,5 +45,5 @@ extension Recipe {
     }
 
     /// Whether any layer or token comes from a slot.
-    public var isMixed: Bool { (layerSources + tokenSources).contains { $0 != nil } }
+    var isMixed: Bool { (layerSources + tokenSources).contains { $0 != nil } }
 }

@@ -5,24 +5,24 @@
 import Engine
 
 /// A direction as the directions panel lists it.
-public struct DirectionInfo: Sendable, Equatable {
-    public var name: String
+struct DirectionInfo: Sendable, Equatable {
+    var name: String
     /// Standard deviation of w along the direction: one step moves 1 σ unless `step` is set.
-    public var sigma: Float
+    var sigma: Float
     /// How it was found ("pca", "sefa", "attribute", "user", "random", ...).
-    public var method: DirectionMethod
+    var method: DirectionMethod
     /// Explained variance share, when the method reports one.
-    public var explained: Float?
+    var explained: Float?
     /// The layers the direction is meant for (nil = all).
-    public var layers: ClosedRange<Int>?
+    var layers: ClosedRange<Int>?
     /// The style tokens the direction is meant for (nil = all).
-    public var tokens: [Int]?
+    var tokens: [Int]?
     /// The direction's own step length in w, when it sets one (nil = σ).
-    public var step: Float?
+    var step: Float?
     /// The measured change of the attribute per step, when known.
-    public var unit: DirectionUnit?
+    var unit: DirectionUnit?
 
-    public init(name: String, sigma: Float, method: DirectionMethod, explained: Float? = nil, layers: ClosedRange<Int>? = nil,
+    init(name: String, sigma: Float, method: DirectionMethod, explained: Float? = nil, layers: ClosedRange<Int>? = nil,
                 tokens: [Int]? = nil, step: Float? = nil, unit: DirectionUnit? = nil) {
         self.name = name
         self.sigma = sigma
@@ -35,27 +35,27 @@ public struct DirectionInfo: Sendable, Equatable {
     }
 
     /// Whether offsets along it count σ (the direction sets no step of its own).
-    public var stepsAreSigma: Bool { step == nil }
+    var stepsAreSigma: Bool { step == nil }
 
     /// An offset along this direction as the panel shows it: "+1.50σ" when a step is σ,
     /// "+1.50" when the direction has its own step length.
-    public func amountLabel(_ amount: Float) -> String {
+    func amountLabel(_ amount: Float) -> String {
         stepsAreSigma ? SigmaFormat.signed(amount) : SigmaFormat.signedSteps(amount)
     }
 
     /// What `amount` steps do to the attribute, by the measured unit: "≈ +9.6 years"; nil without a unit.
-    public func unitLabel(_ amount: Float) -> String? {
+    func unitLabel(_ amount: Float) -> String? {
         unit.map { "≈ " + $0.change(amount) }
     }
 }
 
 /// The headings of the directions panel, in the order it lists them: named attributes
 /// first (what most people look for), then the unsupervised methods, then the user's own.
-public enum DirectionGroup: String, Sendable, Equatable, CaseIterable {
+enum DirectionGroup: String, Sendable, Equatable, CaseIterable {
     case named, pca, sefa, other, yours
 
     /// The group of a direction found by `method`.
-    public init(method: DirectionMethod) {
+    init(method: DirectionMethod) {
         switch method {
         case .attribute: self = .named
         case .pca: self = .pca
@@ -65,7 +65,7 @@ public enum DirectionGroup: String, Sendable, Equatable, CaseIterable {
         }
     }
 
-    public var title: String {
+    var title: String {
         switch self {
         case .named: "named"
         case .pca: "PCA"
@@ -77,24 +77,24 @@ public enum DirectionGroup: String, Sendable, Equatable, CaseIterable {
 }
 
 /// Coarse, middle and fine thirds of the layer list (StyleGAN's style-mixing groups).
-public enum LayerPreset: String, Sendable, Equatable, CaseIterable, Codable {
+enum LayerPreset: String, Sendable, Equatable, CaseIterable, Codable {
     case coarse, middle, fine, all
 }
 
 /// What the explorer knows about the model.
 public struct ModelInfo: Sendable, Equatable {
-    public var name: String
+    var name: String
     /// Output resolution in pixels per side.
-    public var resolution: Int
+    var resolution: Int
     /// Synthesis layer names, in W+ order.
-    public var layerNames: [String]
+    var layerNames: [String]
     /// Output resolution of each layer (its attention maps have this size).
-    public var layerResolutions: [Int]
-    public var tokens: Int
-    public var heads: Int
-    public var directions: [DirectionInfo]
+    var layerResolutions: [Int]
+    var tokens: Int
+    var heads: Int
+    var directions: [DirectionInfo]
 
-    public init(name: String, resolution: Int, layerNames: [String], layerResolutions: [Int], tokens: Int, heads: Int,
+    init(name: String, resolution: Int, layerNames: [String], layerResolutions: [Int], tokens: Int, heads: Int,
                 directions: [DirectionInfo]) {
         precondition(layerNames.count == layerResolutions.count, "ModelInfo: one resolution per layer")
         self.name = name
@@ -116,11 +116,11 @@ public struct ModelInfo: Sendable, Equatable {
                   })
     }
 
-    public var numLayers: Int { layerNames.count }
+    var numLayers: Int { layerNames.count }
 
     /// The layers of a preset: the list cut in thirds, the first third rounded up
     /// (14 layers: 0-4, 5-9, 10-13; 8 layers: 0-2, 3-5, 6-7).
-    public func layers(_ preset: LayerPreset) -> ClosedRange<Int> {
+    func layers(_ preset: LayerPreset) -> ClosedRange<Int> {
         let L = numLayers
         let a = (L + 2) / 3, b = (2 * L + 2) / 3
         switch preset {
@@ -132,14 +132,14 @@ public struct ModelInfo: Sendable, Equatable {
     }
 
     /// The index of a layer given as a number or a name ("7", "b16.conv1").
-    public func layerIndex(_ text: String) -> Int? {
+    func layerIndex(_ text: String) -> Int? {
         if let i = Int(text) { return (0..<numLayers).contains(i) ? i : nil }
         return layerNames.firstIndex(of: text)
     }
 
     /// The directions by panel heading, each group's indices in index order; empty groups are left out.
     /// Indices are never renumbered: `:dir 3` and `--direction 3` mean the same direction wherever it is listed.
-    public var directionGroups: [(group: DirectionGroup, indices: [Int])] {
+    var directionGroups: [(group: DirectionGroup, indices: [Int])] {
         let groups = directions.map { DirectionGroup(method: $0.method) }
         return DirectionGroup.allCases.compactMap { g in
             let members = groups.indices.filter { groups[$0] == g }
@@ -148,10 +148,10 @@ public struct ModelInfo: Sendable, Equatable {
     }
 
     /// Direction indices in the order the panel lists them (↑↓ follow it).
-    public var panelOrder: [Int] { directionGroups.flatMap(\.indices) }
+    var panelOrder: [Int] { directionGroups.flatMap(\.indices) }
 
     /// The index of a direction given as a name or an index.
-    public func directionIndex(_ text: String) -> Int? {
+    func directionIndex(_ text: String) -> Int? {
         if let i = directions.firstIndex(where: { $0.name == text }) { return i }
         if let i = Int(text), directions.indices.contains(i) { return i }
         return nil
@@ -159,16 +159,16 @@ public struct ModelInfo: Sendable, Equatable {
 }
 
 /// Slot letters: slot 0 is A.
-public enum SlotName {
+enum SlotName {
     /// At most this many pinned seeds (A-H).
-    public static let maxSlots = 8
+    static let maxSlots = 8
 
-    public static func letter(_ slot: Int) -> String {
+    static func letter(_ slot: Int) -> String {
         String(Character(Unicode.Scalar(UInt8(ascii: "A") + UInt8(slot))))
     }
 
     /// "A" or "a" -> 0 ... "H" -> 7; nil otherwise.
-    public static func index(_ text: String) -> Int? {
+    static func index(_ text: String) -> Int? {
         guard text.count == 1, let c = text.uppercased().unicodeScalars.first,
               c.value >= 65, c.value < 65 + UInt32(maxSlots) else { return nil }
         return Int(c.value - 65)

@@ -9,65 +9,65 @@ import Imaging
 import Terminal
 
 /// One text draw.
-public struct TextOp: Sendable, Equatable {
-    public var row: Int
-    public var col: Int
-    public var text: String
-    public var style: TextStyle
+struct TextOp: Sendable, Equatable {
+    var row: Int
+    var col: Int
+    var text: String
+    var style: TextStyle
 }
 
 /// Pre-rendered cell rows (legend swatches) to send as a raw payload.
-public struct CellsOp: Sendable, Equatable {
-    public var row: Int
-    public var col: Int
-    public var lines: [String]
+struct CellsOp: Sendable, Equatable {
+    var row: Int
+    var col: Int
+    var lines: [String]
 }
 
 /// A screen's worth of text draws.
-public struct TextCanvas: Sendable, Equatable {
-    public var ops: [TextOp] = []
-    public var cells: [CellsOp] = []
+struct TextCanvas: Sendable, Equatable {
+    var ops: [TextOp] = []
+    var cells: [CellsOp] = []
 
-    public init() {}
+    init() {}
 
     /// Draws `text` clipped to `width` characters.
-    public mutating func put(_ text: String, row: Int, col: Int, width: Int, style: TextStyle = []) {
+    mutating func put(_ text: String, row: Int, col: Int, width: Int, style: TextStyle = []) {
         guard width > 0, !text.isEmpty else { return }
         ops.append(TextOp(row: row, col: col, text: text.clipped(width), style: style))
     }
 
     /// The draws on one row, in order (for change detection beside the picture).
-    public func ops(onRows rows: Range<Int>) -> [TextOp] { ops.filter { rows.contains($0.row) } }
+    func ops(onRows rows: Range<Int>) -> [TextOp] { ops.filter { rows.contains($0.row) } }
 
     /// Replays the draws on a screen.
-    public func replay(on screen: ScreenDriver) {
+    func replay(on screen: ScreenDriver) {
         for op in ops { screen.draw(op.text, row: op.row, col: op.col, style: op.style) }
     }
 }
 
 /// What the painter shows besides the state.
-public struct PaintContext: Sendable {
+struct PaintContext: Sendable {
     /// "blocks", "sixel", ...
-    public var renderer: String
+    var renderer: String
     /// Why that renderer (detection reason, or "forced by --renderer"), with tmux noted.
-    public var rendererReason: String
+    var rendererReason: String
     /// Generator time of the frame on screen.
-    public var frameMilliseconds: Double?
+    var frameMilliseconds: Double?
     /// Frames shown per second over the last second or two.
-    public var fps: Double?
+    var fps: Double?
     /// A render is in progress.
-    public var busy: Bool
-    public var export: Exporter.Progress?
-    public var queuedExports: Int
+    var busy: Bool
+    var export: Exporter.Progress?
+    var queuedExports: Int
     /// The attention maps of the frame on screen (for legends).
-    public var attention: AttentionMap?
+    var attention: AttentionMap?
     /// Legend swatches, already encoded for the terminal: the colormap bar and one swatch per token.
-    public var colormapBar: [String]?
-    public var tokenSwatches: [[String]]
+    var colormapBar: [String]?
+    var tokenSwatches: [[String]]
     /// The attribute classifier's predictions for the face on screen (nil: no classifier, or none yet).
-    public var attributes: [AttributeClassifier.Prediction]?
+    var attributes: [AttributeClassifier.Prediction]?
 
-    public init(renderer: String, rendererReason: String, frameMilliseconds: Double? = nil, fps: Double? = nil, busy: Bool = false,
+    init(renderer: String, rendererReason: String, frameMilliseconds: Double? = nil, fps: Double? = nil, busy: Bool = false,
                 export: Exporter.Progress? = nil, queuedExports: Int = 0, attention: AttentionMap? = nil,
                 colormapBar: [String]? = nil, tokenSwatches: [[String]] = [], attributes: [AttributeClassifier.Prediction]? = nil) {
         self.attributes = attributes
@@ -84,9 +84,9 @@ public struct PaintContext: Sendable {
     }
 }
 
-public enum Painter {
+enum Painter {
     /// Paints everything but the picture.
-    public static func paint(_ state: ExplorerState, model: ModelInfo, layout: Layout, context: PaintContext) -> TextCanvas {
+    static func paint(_ state: ExplorerState, model: ModelInfo, layout: Layout, context: PaintContext) -> TextCanvas {
         var c = TextCanvas()
         statusLine(&c, state, model, layout, context)
         if case .help(let scroll) = state.overlay {
@@ -105,7 +105,7 @@ public enum Painter {
     }
 
     /// The too-small screen: the message in the middle, and what to do.
-    public static func tooSmall(_ size: TerminalSize) -> TextCanvas {
+    static func tooSmall(_ size: TerminalSize) -> TextCanvas {
         var c = TextCanvas()
         let lines = [TerminalTooSmall.message(for: size, minimum: Layout.minimum) ?? "", "enlarge the window, or press q to quit"]
         for (i, l) in lines.enumerated() {
@@ -384,15 +384,15 @@ public enum Painter {
 }
 
 /// The small pictures legends are made of.
-public enum LegendImages {
+enum LegendImages {
     /// Width of the colormap bar in cells.
-    public static let barWidth = 16
+    static let barWidth = 16
 
     /// The colormap from 0 (left) to 1, one cell row high.
-    public static func colormapBar() -> RGBImage { ViewComposer.colormap.bar(width: barWidth, height: 2) }
+    static func colormapBar() -> RGBImage { ViewComposer.colormap.bar(width: barWidth, height: 2) }
 
     /// A two-cell swatch of the owner-map colour of `token`.
-    public static func swatch(_ token: Int) -> RGBImage { RGBImage(width: 2, height: 2, fill: Palette.color(token)) }
+    static func swatch(_ token: Int) -> RGBImage { RGBImage(width: 2, height: 2, fill: Palette.color(token)) }
 }
 
 extension String {

@@ -7,12 +7,12 @@ import Engine
 import Foundation
 import Sheets
 
-public enum Reducer {
+enum Reducer {
     static let psiRange = Recipe.Limits.psi
     static let stepRange = Recipe.Limits.stepSize
 
     /// The pure form: a new state and the effects.
-    public static func reduce(_ state: ExplorerState, _ action: Action, model: ModelInfo) -> (ExplorerState, [Effect]) {
+    static func reduce(_ state: ExplorerState, _ action: Action, model: ModelInfo) -> (ExplorerState, [Effect]) {
         var s = state
         let effects = reduce(&s, action, model: model)
         return (s, effects)
@@ -20,7 +20,7 @@ public enum Reducer {
 
     /// Applies `action` to `state` in place and returns the effects for the app.
     @discardableResult
-    public static func reduce(_ state: inout ExplorerState, _ action: Action, model: ModelInfo) -> [Effect] {
+    static func reduce(_ state: inout ExplorerState, _ action: Action, model: ModelInfo) -> [Effect] {
         // A latent change while an animation runs would be overwritten by the next tick: stop first.
         if state.animation != nil, action.changesLatent { stopAnimation(&state) }
         switch action {
@@ -437,7 +437,7 @@ public enum Reducer {
     }
 
     /// "the direction's layers 0-4", "coarse layers 0-4", "all layers".
-    public static func editLayersLabel(_ state: ExplorerState, _ model: ModelInfo) -> String {
+    static func editLayersLabel(_ state: ExplorerState, _ model: ModelInfo) -> String {
         guard let l = state.editLayers else {
             if let own = selectedDirection(state, model)?.layers { return "the direction's layers \(own.lowerBound)-\(own.upperBound)" }
             return "all layers"
@@ -448,7 +448,7 @@ public enum Reducer {
         return l == model.layers(.all) ? "all layers" : "layers \(l.lowerBound)-\(l.upperBound)"
     }
 
-    public static func viewLabel(_ v: ViewMode) -> String {
+    static func viewLabel(_ v: ViewMode) -> String {
         switch v {
         case .face: "face"
         case .heatmap: "attention heatmap"

@@ -7,17 +7,17 @@ import Imaging
 
 /// One unit of generator work.
 public struct RenderRequest: Sendable, Equatable {
-    public enum Kind: Sendable, Equatable {
+    enum Kind: Sendable, Equatable {
         /// The face, plus the attention maps of one layer when an overlay needs them.
         case face(attentionLayer: Int?)
         /// The attention sheet of a layer: every head (and the mean) x every token, `cell` pixels a cell.
         case sheet(layer: Int, cell: Int)
     }
 
-    public var recipe: Recipe
-    public var kind: Kind
+    var recipe: Recipe
+    var kind: Kind
 
-    public init(recipe: Recipe, kind: Kind) {
+    init(recipe: Recipe, kind: Kind) {
         self.recipe = recipe
         self.kind = kind
     }
@@ -40,26 +40,26 @@ extension ExplorerState {
 }
 
 /// A finished render.
-public struct FrameResult: Sendable {
+struct FrameResult: Sendable {
     /// Increases with every submitted request: a larger id is a newer state.
-    public let id: Int
-    public let request: RenderRequest
+    let id: Int
+    let request: RenderRequest
     /// The face at the model's resolution (face requests).
-    public let face: RGBImage?
+    let face: RGBImage?
     /// The requested layer's attention (face requests with an attention layer).
-    public let attention: AttentionMap?
+    let attention: AttentionMap?
     /// The attention sheet (sheet requests).
-    public let sheet: RGBImage?
+    let sheet: RGBImage?
     /// Time spent in the generator (and sheet composition), in milliseconds.
-    public let renderMilliseconds: Double
+    let renderMilliseconds: Double
     /// Why the render failed (e.g. a direction the model does not have), if it did.
-    public let error: String?
+    let error: String?
     /// The attribute classifier's predictions for the face (face frames of a model that has one).
-    public let attributes: [AttributeClassifier.Prediction]?
+    let attributes: [AttributeClassifier.Prediction]?
     /// Time the classifier took on this frame, in milliseconds (not part of `renderMilliseconds`).
-    public let classifierMilliseconds: Double?
+    let classifierMilliseconds: Double?
 
-    public init(id: Int, request: RenderRequest, face: RGBImage?, attention: AttentionMap?, sheet: RGBImage?,
+    init(id: Int, request: RenderRequest, face: RGBImage?, attention: AttentionMap?, sheet: RGBImage?,
                 renderMilliseconds: Double, error: String?, attributes: [AttributeClassifier.Prediction]? = nil,
                 classifierMilliseconds: Double? = nil) {
         self.id = id

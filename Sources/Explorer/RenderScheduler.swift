@@ -2,7 +2,7 @@
 // never waits: only the newest pending request is kept (a burst of key presses
 // renders the last state, not every one in between), and the UI keeps showing
 // the last frame until a newer one is ready. A Generator is not thread-safe, so
-// this thread owns its own instance, sharing the loaded weights. When the model
+// this thread owns its own instance over the shared PreparedModel. When the model
 // has an attribute classifier, this thread also runs it on each face it makes,
 // so the status line's predictions cost the UI nothing.
 
@@ -12,129 +12,79 @@ import Imaging
 import Sheets
 
 /// Renders requests in the background, latest request wins.
-public final class RenderScheduler: @unchecked Sendable {
-    // Everything below is guarded by `condition`, except `generator`, which only the worker touches.
-    private let condition = NSCondition()
-    private var pending: (id: Int, request: RenderRequest)?
+final class RenderScheduler: @unchecked Sendable {
+    private var worker: BackgroundWorker<(id: Int, request: RenderRequest)>!
+    // Guarded by the worker's lock.
     private var completed: FrameResult?
-    private var inFlight = false
-    private var running = true
     private var lastID = 0
-    private var dropped = 0
-    private var finished = false
 
-    private let weights: GeneratorWeights
-    private let directory: String
+    private let model: PreparedModel
     /// Engine workers for each frame.
     private let threads: Int
     private let directions: DirectionSet
     private let classifier: AttributeClassifier?
+    /// Made on the worker's thread by its first job, and used only there.
     private var generator: Generator?
 
-    /// Starts the worker thread. `weights` are shared with the caller's generator, not copied from disk.
-    public init(weights: GeneratorWeights, directory: String, directions: DirectionSet, threads: Int = 1,
-                classifier: AttributeClassifier? = nil) {
+    /// Renders on a thread of its own (started by the first request), with a Generator of its
+    /// own over `model`.
+    init(model: PreparedModel, directions: DirectionSet, threads: Int = 1, classifier: AttributeClassifier? = nil) {
         self.threads = max(1, threads)
-        self.weights = weights
-        self.directory = directory
+        self.model = model
         self.directions = directions
         self.classifier = classifier
-        let thread = Thread { [self] in self.work() }
-        thread.name = "latentscope-render"
-        thread.stackSize = 8 << 20
-        thread.start()
+        worker = BackgroundWorker(name: "latentscope-render", queueing: .newestOnly) { [weak self] job in
+            guard let self else { return }
+            let result = render(job.request, id: job.id)
+            worker.locked {
+                // A result older than one already waiting to be taken is of no use.
+                if completed.map({ $0.id < result.id }) ?? true { completed = result }
+            }
+        }
     }
 
     deinit { shutdown() }
 
     /// Queues `request`, replacing any request still waiting (it is stale now). Returns its id.
     @discardableResult
-    public func submit(_ request: RenderRequest) -> Int {
-        condition.lock()
-        defer { condition.unlock() }
-        lastID += 1
-        if pending != nil { dropped += 1 }
-        pending = (lastID, request)
-        condition.broadcast()
-        return lastID
+    func submit(_ request: RenderRequest) -> Int {
+        var id = 0
+        worker.submit {
+            lastID += 1
+            id = lastID
+            return (lastID, request)
+        }
+        return id
     }
 
     /// The newest finished frame since the last call, if any.
-    public func take() -> FrameResult? {
-        condition.lock()
-        defer { condition.unlock() }
-        let r = completed
-        completed = nil
-        return r
+    func take() -> FrameResult? {
+        worker.locked {
+            let r = completed
+            completed = nil
+            return r
+        }
     }
 
     /// Waits up to `timeout` seconds for a finished frame and takes it.
-    public func wait(timeout: TimeInterval) -> FrameResult? {
-        condition.lock()
-        defer { condition.unlock() }
-        let deadline = Date(timeIntervalSinceNow: timeout)
-        while completed == nil && (pending != nil || inFlight) {
-            if !condition.wait(until: deadline) { break }
-        }
-        let r = completed
-        completed = nil
-        return r
+    func wait(timeout: TimeInterval) -> FrameResult? {
+        _ = worker.wait(timeout: timeout) { idle in completed != nil || idle }
+        return take()
     }
 
     /// Whether a request is waiting or being rendered.
-    public var isBusy: Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return pending != nil || inFlight
-    }
+    var isBusy: Bool { worker.pendingCount > 0 }
 
     /// Requests replaced before they were started (a measure of how far input ran ahead).
-    public var droppedCount: Int {
-        condition.lock()
-        defer { condition.unlock() }
-        return dropped
-    }
+    var droppedCount: Int { worker.replacedCount }
 
     /// Stops the worker after the render in progress; waits for it to finish.
-    public func shutdown() {
-        condition.lock()
-        running = false
-        pending = nil
-        condition.broadcast()
-        while !finished { condition.wait() }
-        condition.unlock()
-    }
+    func shutdown() { worker.shutdown() }
 
     // MARK: - Worker
 
-    private func work() {
-        generator = Generator(weights: weights, directory: directory)
-        generator?.threads = threads
-        while true {
-            condition.lock()
-            while running && pending == nil { condition.wait() }
-            guard running, let job = pending else {
-                finished = true
-                condition.broadcast()
-                condition.unlock()
-                return
-            }
-            pending = nil
-            inFlight = true
-            condition.unlock()
-
-            let result = render(job.request, id: job.id)
-
-            condition.lock()
-            // A result older than one already waiting to be taken is of no use.
-            if completed.map({ $0.id < result.id }) ?? true { completed = result }
-            inFlight = false
-            condition.broadcast()
-            condition.unlock()
-        }
-    }
-
     private func render(_ request: RenderRequest, id: Int) -> FrameResult {
+        if generator == nil { generator = Generator(model, threads: threads) }
         let G = generator!
         let t0 = DispatchTime.now().uptimeNanoseconds
         func ms() -> Double { Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6 }

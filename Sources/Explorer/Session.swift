@@ -14,33 +14,33 @@ import Foundation
 import Imaging
 
 /// The UI state worth restoring.
-public struct SessionUI: Sendable, Equatable, Codable {
-    public var panel: Panel
-    public var view: ViewMode
+struct SessionUI: Sendable, Equatable, Codable {
+    var panel: Panel
+    var view: ViewMode
     /// By name, so a session survives a model whose direction list was reordered.
-    public var direction: String?
-    public var stepSize: Float
-    public var editLayers: ClosedRange<Int>?
-    public var editTokens: [Int]?
-    public var attention: AttentionSelection
-    public var bounceAmplitude: Float?
+    var direction: String?
+    var stepSize: Float
+    var editLayers: ClosedRange<Int>?
+    var editTokens: [Int]?
+    var attention: AttentionSelection
+    var bounceAmplitude: Float?
 }
 
 /// The contents of a session file.
 public struct SessionFile: Sendable, Equatable, Codable {
-    public static let formatName = "latentscope-session"
-    public static let formatVersion = 1
+    static let formatName = "latentscope-session"
+    static let formatVersion = 1
 
-    public var format: String = formatName
-    public var format_version: Int = formatVersion
+    var format: String = formatName
+    var format_version: Int = formatVersion
     /// The model the session was made with (a warning, not an error, when it differs).
-    public var model: String
+    var model: String
     public var recipe: Recipe
     public var bookmarks: [Bookmark]
-    public var ui: SessionUI
+    var ui: SessionUI
 
     /// The session of a state.
-    public init(state: ExplorerState, model: ModelInfo) {
+    init(state: ExplorerState, model: ModelInfo) {
         self.model = model.name
         recipe = state.recipe
         bookmarks = state.bookmarks
@@ -52,13 +52,13 @@ public struct SessionFile: Sendable, Equatable, Codable {
 }
 
 /// Why a session file could not be used.
-public enum SessionError: Error, Equatable, CustomStringConvertible {
+enum SessionError: Error, Equatable, CustomStringConvertible {
     case unreadable(path: String, reason: String)
     case corrupt(path: String, reason: String)
     case unsupported(path: String, reason: String)
     case unwritable(path: String, reason: String)
 
-    public var description: String {
+    var description: String {
         switch self {
         case .unreadable(let p, let r): "cannot read session '\(p)': \(r)"
         case .corrupt(let p, let r): "session '\(p)' is not a valid session file: \(r)"
@@ -70,17 +70,17 @@ public enum SessionError: Error, Equatable, CustomStringConvertible {
 
 public enum SessionStore {
     /// Limits of a session file: far beyond what a person makes, small enough to load at once.
-    public enum Limits {
-        public static let fileBytes = 16 << 20
-        public static let bookmarks = 10_000
-        public static let offsets = 1_000
-        public static let slots = 256
-        public static let sources = 1_024
-        public static let nameLength = 256
+    enum Limits {
+        static let fileBytes = 16 << 20
+        static let bookmarks = 10_000
+        static let offsets = 1_000
+        static let slots = 256
+        static let sources = 1_024
+        static let nameLength = 256
     }
 
     /// Reads and decodes a session file; the error says which file and what is wrong with it.
-    public static func load(path: String) throws -> SessionFile {
+    static func load(path: String) throws -> SessionFile {
         let s = try decode(path: path)
         bases.set(path, s.bookmarks)
         return s
@@ -163,7 +163,7 @@ public enum SessionStore {
     /// Encodes and writes a session atomically (temp file + rename), holding a flock on
     /// the file's folder. Bookmarks that another process added to the file since this one
     /// last read or wrote it are kept (appended); the rest is this session's.
-    public static func save(_ session: SessionFile, path: String) throws {
+    static func save(_ session: SessionFile, path: String) throws {
         try save(session, path: path, base: bases.get(path) ?? [])
         bases.set(path, session.bookmarks)
     }

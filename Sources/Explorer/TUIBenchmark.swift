@@ -39,7 +39,7 @@ public struct TUIBenchmarkResult: Sendable {
 
 public enum TUIBenchmark {
     /// The key presses measured: each changes the face, so each needs a new frame.
-    public static let presses: [(label: String, key: Key, panel: Panel)] = [
+    static let presses: [(label: String, key: Key, panel: Panel)] = [
         ("next seed (n)", .char("n"), .directions),
         ("direction step (→)", .right, .directions),
         ("ψ down (-)", .char("-"), .directions),
@@ -48,12 +48,12 @@ public enum TUIBenchmark {
 
     /// Presses each key `count` times (after two warm-up presses), waiting for each frame,
     /// and returns the latencies from the key's arrival to the screen refresh that shows it.
-    public static func run(generator G: Generator, directions: DirectionSet, classifier: AttributeClassifier? = nil,
+    public static func run(model: PreparedModel, threads: Int, directions: DirectionSet, classifier: AttributeClassifier? = nil,
                            renderer: Renderer = .blocks, size: TerminalSize = TerminalSize(rows: 40, cols: 120),
                            count: Int = 15) throws -> TUIBenchmarkResult {
         let screen = RecordingScreen(size: size)
         let display = DisplaySettings(renderer: renderer, reason: "benchmark", colorLevel: .truecolor, cellSize: .defaultCell)
-        let app = ExplorerApp(screen: screen, generator: G, directions: directions, display: display, classifier: classifier)
+        let app = ExplorerApp(screen: screen, model: model, threads: threads, directions: directions, display: display, classifier: classifier)
         defer { app.shutdown() }
         guard app.waitForFrame(timeout: 60) else { throw BenchmarkError("the first frame did not arrive within 60 s") }
         // The mixing key needs a pinned seed to cycle through.
@@ -84,7 +84,7 @@ public enum TUIBenchmark {
             }
             rows.append(.init(label: press.label, samples: samples))
         }
-        return TUIBenchmarkResult(rows: rows, renderer: renderer, size: size, resolution: G.config.resolution,
+        return TUIBenchmarkResult(rows: rows, renderer: renderer, size: size, resolution: model.config.resolution,
                                   renderMedian: percentile(renderTimes, 0.5), composeMedian: percentile(composeTimes, 0.5),
                                   encodeMedian: percentile(encodeTimes, 0.5), bytesMedian: percentile(bytes, 0.5),
                                   classifierMedian: classifier == nil ? nil : percentile(classifierTimes, 0.5))
@@ -101,7 +101,7 @@ public enum TUIBenchmark {
 }
 
 /// A benchmark that could not complete.
-public struct BenchmarkError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ d: String) { description = d }
+struct BenchmarkError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
 }

@@ -11,12 +11,12 @@ import Imaging
 import Sheets
 import Terminal
 
-public enum ViewComposer {
+enum ViewComposer {
     /// The colormap of attention heatmaps (weights 0...1).
-    public static let colormap: Colormap = .inferno
+    static let colormap: Colormap = .inferno
 
     /// The size of the view's picture before fitting: the face's resolution, or the sheet's size.
-    public static func nativeSize(_ frame: FrameResult) -> PixelSize? {
+    static func nativeSize(_ frame: FrameResult) -> PixelSize? {
         if let s = frame.sheet { return PixelSize(width: s.width, height: s.height) }
         if let f = frame.face { return PixelSize(width: f.width, height: f.height) }
         return nil
@@ -24,7 +24,7 @@ public enum ViewComposer {
 
     /// Whether `frame` was made for `view`: a sheet for the sheet view, a face for the others,
     /// and for the overlays the attention of the selected layer.
-    public static func fits(_ frame: FrameResult, view: ViewMode, attention: AttentionSelection) -> Bool {
+    static func fits(_ frame: FrameResult, view: ViewMode, attention: AttentionSelection) -> Bool {
         switch view {
         case .sheet:
             guard case .sheet(let layer, _) = frame.request.kind else { return false }
@@ -36,7 +36,7 @@ public enum ViewComposer {
 
     /// The picture of `frame` at `size` for `view` and the attention selection, or `nil` when
     /// the frame was made for another view (see `fits`).
-    public static func compose(_ frame: FrameResult, view: ViewMode, attention: AttentionSelection, size: PixelSize) -> RGBImage? {
+    static func compose(_ frame: FrameResult, view: ViewMode, attention: AttentionSelection, size: PixelSize) -> RGBImage? {
         guard size.width > 0, size.height > 0, fits(frame, view: view, attention: attention) else { return nil }
         if let sheet = frame.sheet {
             return sheet.resized(width: size.width, height: size.height, filter: .smooth)
@@ -56,13 +56,13 @@ public enum ViewComposer {
     }
 
     /// The picture `e` exports: the view at `exportSize` pixels a side (faces), or the sheet as rendered.
-    public static func exportPicture(_ frame: FrameResult, view: ViewMode, attention: AttentionSelection, exportSize: Int) -> RGBImage? {
+    static func exportPicture(_ frame: FrameResult, view: ViewMode, attention: AttentionSelection, exportSize: Int) -> RGBImage? {
         if let s = frame.sheet, view == .sheet { return s }
         return compose(frame, view: view, attention: attention, size: PixelSize(width: exportSize, height: exportSize))
     }
 
     /// What the face view says while it waits for a frame made for it.
-    public static func waitingText(_ view: ViewMode) -> String {
+    static func waitingText(_ view: ViewMode) -> String {
         switch view {
         case .sheet: return "rendering the attention sheet…"
         case .heatmap, .owner: return "rendering the attention maps…"
@@ -71,7 +71,7 @@ public enum ViewComposer {
     }
 
     /// Share of each token in the owner map (fraction of pixels it dominates), for the legend.
-    public static func ownerShares(_ a: AttentionMap, head: Int?) -> [Float] {
+    static func ownerShares(_ a: AttentionMap, head: Int?) -> [Float] {
         var counts = [Int](repeating: 0, count: a.tokens)
         for t in a.ownerMap(head: head) { counts[t] += 1 }
         return counts.map { Float($0) / Float(max(1, a.pixels)) }

@@ -3,7 +3,7 @@
 
 import ArgumentParser
 import Foundation
-import Imaging
+import FileSupport
 
 @main
 struct Latentscope: ParsableCommand {

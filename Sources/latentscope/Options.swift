@@ -31,25 +31,18 @@ struct ModelOptions: ParsableArguments {
         return threads
     }
 
-    /// Loads the generator (clear error on a missing or broken model) and sets the thread count.
-    func load() throws -> Generator {
-        let n = threadCount
+    /// Finds and loads the model (clear error on a missing or broken one).
+    func load() throws -> LoadedModel {
         // The engine runs its own workers, each calling BLAS single-threaded.
         setBLASThreads(1)
-        let dir = try ModelLocator.resolve(explicit: model)
-        let G = try Generator(modelDirectory: dir)
-        G.threads = n
-        return G
+        return try LoadedModel(directory: try ModelLocator.resolve(explicit: model))
     }
 
-    /// The model's directions: the ones it ships, else random ones with measured σ.
-    func directions(for G: Generator) throws -> DirectionSet { try DirectionStore.load(for: G) }
+    /// A generator over `model`, prepared here, with the thread count.
+    func generator(for model: LoadedModel) -> Generator { Generator(PreparedModel(model), threads: threadCount) }
 
-    /// The model's attribute classifier (attributes.json + attributes.safetensors), nil when it has none;
-    /// a broken one is an error naming the file.
-    func classifier(for G: Generator) throws -> AttributeClassifier? {
-        try AttributeClassifier.load(modelDirectory: G.directory, resolution: G.config.resolution)
-    }
+    /// Loads the model and returns a generator over it, for commands that need nothing else.
+    func loadGenerator() throws -> Generator { generator(for: try load()) }
 }
 
 struct LatentOptions: ParsableArguments {

@@ -7,8 +7,8 @@ import Testing
 
 @Suite struct BandTests {
     static let specs: [LayerSpec] = [4, 8, 16, 32, 64].flatMap { r in
-        [LayerSpec(name: "conv", res: r, cin: 32, cout: 24, kernel: 3, up: false, noise: true, act: true),
-         LayerSpec(name: "torgb", res: r, cin: 32, cout: 3, kernel: 1, up: false, noise: false, act: false)]
+        [LayerSpec(name: "conv", kind: .conv, res: r, cin: 32, cout: 24, up: false, noise: true, act: true),
+         LayerSpec(name: "torgb", kind: .toRGB, res: r, cin: 32, cout: 3, up: false, noise: false, act: false)]
     }
 
     @Test(arguments: [1, 2, 3, 4, 7])

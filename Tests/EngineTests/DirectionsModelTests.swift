@@ -26,7 +26,7 @@ struct SeFaReference: Decodable {
 @Suite struct WSamplerTests {
     @Test func batchedMappingEqualsGeneratorMap() throws {
         let G = try Fixtures.tinyGenerator()
-        var s = WSampler(G, batchSeeds: 3)      // batches of 3 seeds: 7 seeds cross two batch boundaries
+        var s = WSampler(G.weights, batchSeeds: 3)      // batches of 3 seeds: 7 seeds cross two batch boundaries
         let rows = s.sample(firstSeed: 100, seeds: 7)
         let c = G.config
         #expect(rows.count == 7 * c.tokens * c.wDim)
@@ -106,7 +106,7 @@ struct SeFaReference: Decodable {
 
     @Test func directionsCarryNamesLayersAndSigma() throws {
         let G = try Fixtures.tinyGenerator()
-        let d = try SeFa.directions(G, selection: .coarse, k: 3, sigmaSeeds: 500)
+        let d = try SeFa.directions(G.weights, selection: .coarse, k: 3, sigmaSeeds: 500)
         #expect(d.map(\.name) == ["sefa-coarse0", "sefa-coarse1", "sefa-coarse2"])
         for x in d {
             #expect(x.layers == 0...4)
@@ -114,7 +114,7 @@ struct SeFaReference: Decodable {
             #expect(x.sigma > 0)
             #expect(abs(VectorMath.dot(x.vector, x.vector) - 1) < 1e-5)
         }
-        #expect(try SeFa.directions(G, selection: .all, k: 2, sigmaSeeds: 100).allSatisfy { $0.layers == nil })
+        #expect(try SeFa.directions(G.weights, selection: .all, k: 2, sigmaSeeds: 100).allSatisfy { $0.layers == nil })
     }
 }
 

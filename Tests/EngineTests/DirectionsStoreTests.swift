@@ -222,9 +222,9 @@ func tinyModelCopy() throws -> String {
         let m = try tinyModelCopy()
         let user = makeTempDir()
         defer { try? FileManager.default.removeItem(atPath: (m as NSString).deletingLastPathComponent); try? FileManager.default.removeItem(atPath: user) }
-        let G = try Generator(modelDirectory: m)
+        let model = try LoadedModel(directory: m)
         // No shipped directions: SeFa ones are computed at load.
-        let computed = try DirectionStore.loadAll(for: G, userFolder: user)
+        let computed = try DirectionStore.loadAll(for: model, userFolder: user)
         #expect(computed.computed && computed.set.directions.count == 16)
         #expect(computed.set.directions.allSatisfy { $0.method == "sefa" && $0.sigma > 0 })
 
@@ -232,7 +232,7 @@ func tinyModelCopy() throws -> String {
         let v = unit(9, 16)
         try DirectionStore.write(DirectionSet([Direction(name: "mine", vector: v, sigma: 1, method: "user"),
                                                Direction(name: "pca0", vector: v, sigma: 1, method: "user")]), folder: user)
-        let loaded = try DirectionStore.loadAll(for: G, userFolder: user)
+        let loaded = try DirectionStore.loadAll(for: model, userFolder: user)
         #expect(!loaded.computed)
         #expect(loaded.set.names == ["pca0", "sefa-coarse0", "age|gender", "mine"])
         #expect(loaded.modelCount == 3)

@@ -3,6 +3,7 @@
 // error 1e-3 on images in [-1, 1] and on attention weights.
 
 import Foundation
+import Synchronization
 import Testing
 @testable import Engine
 
@@ -81,6 +82,29 @@ func checkParity(generator G: Generator, golden: Golden, tolerance: Float = 1e-3
                 #expect(one.attention[i][k].layer == many.attention[i][k].layer)
                 let da = maxAbsDiff(one.attention[i][k].values, many.attention[i][k].values)
                 #expect(da <= 1e-5, "attention \(k) of image \(i): max abs diff \(da)")
+            }
+        }
+    }
+
+    /// Generators over one PreparedModel, running at the same time on threads of their own
+    /// (as the explorer's renderer and exporter do), each give what a lone generator gives.
+    @Test func generatorsShareOnePreparedModel() throws {
+        let model = PreparedModel(try LoadedModel(directory: Fixtures.path("tiny-model")))
+        let seeds: [UInt64] = [21, 22, 23]
+        let lone = Generator(model)
+        let expected = lone.synthesize(seeds.map { lone.wPlus(seed: $0) }, noise: seeds.map { .seeded($0) }).images
+        let results = Mutex<[Int: [[Float]]]>([:])
+        DispatchQueue.concurrentPerform(iterations: 4) { i in
+            let G = Generator(model, threads: 1 + i % 2)
+            let images = (0..<5).map { _ in G.synthesize(seeds.map { G.wPlus(seed: $0) }, noise: seeds.map { .seeded($0) }).images }.last!
+            results.withLock { $0[i] = images }
+        }
+        let all = results.withLock { $0 }
+        #expect(all.count == 4)
+        for (i, images) in all {
+            for (k, image) in images.enumerated() {
+                let d = maxAbsDiff(image, expected[k])
+                #expect(d <= 1e-5, "generator \(i), image \(k): max abs diff \(d)")
             }
         }
     }

@@ -3,6 +3,7 @@
 // file, the tensor or field, what was expected and what was found: never a trap,
 // never a silently different model.
 
+@testable import FileSupport
 import Foundation
 import Testing
 @testable import Engine
@@ -318,9 +319,11 @@ func configError(_ edit: (inout [String: Any]) -> Void) throws -> String? {
         let fd = open("/dev/full", O_WRONLY)
         try #require(fd >= 0)
         defer { close(fd) }
-        #expect(throws: ModelError.writeFailed(path: dir + "/index.json", reason: "writing 100 bytes failed after 0: No space left on device")) {
-            try writeAll([UInt8](repeating: 1, count: 100), fd: fd, path: dir + "/index.json")
+        // Direction files are written by FileSupport's FileWriter, whose write loop says how far it got.
+        #expect(throws: ShortWrite(total: 100, written: 0, code: ENOSPC)) {
+            try FileWriter.writeAll([UInt8](repeating: 1, count: 100), to: fd)
         }
+        #expect("\(ShortWrite(total: 100, written: 0, code: ENOSPC))" == "writing 100 bytes failed after 0: No space left on device")
         // A folder that cannot be created is a write error too, naming the folder.
         do {
             try DirectionStore.write(sampleSet(), folder: dir + "/index.json/sub")

@@ -16,7 +16,7 @@ import Testing
         let G = try Fixture.generator()
         let dirs = Fixture.directions(G)
         let screen = RecordingScreen(size: size)
-        let app = ExplorerApp(screen: screen, generator: G, directions: dirs,
+        let app = ExplorerApp(screen: screen, model: G.model, directions: dirs,
                               display: DisplaySettings(renderer: .blocks, reason: "forced by --renderer; inside tmux 3.3a"),
                               configuration: ExplorerConfiguration(exportFolder: folder),
                               state: ExplorerState(model: ModelInfo(config: G.config, directions: dirs), seed: 42))

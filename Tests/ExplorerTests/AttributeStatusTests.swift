@@ -19,7 +19,7 @@ import Testing
         let G = try Fixture.generator()
         let dirs = Fixture.directions(G)
         let screen = RecordingScreen(size: TerminalSize(rows: 40, cols: 160))
-        let app = ExplorerApp(screen: screen, generator: G, directions: dirs, display: DisplaySettings(renderer: .blocks, reason: "test"),
+        let app = ExplorerApp(screen: screen, model: G.model, directions: dirs, display: DisplaySettings(renderer: .blocks, reason: "test"),
                               configuration: ExplorerConfiguration(exportFolder: Fixture.tempDir()),
                               state: ExplorerState(model: ModelInfo(config: G.config, directions: dirs), seed: 42), classifier: classifier)
         return (app, screen, G)
@@ -55,9 +55,9 @@ import Testing
 
     @Test func theBenchmarkReportsTheClassifiersCost() throws {
         let G = try Fixture.generator()
-        let with = try TUIBenchmark.run(generator: G, directions: Fixture.directions(G), classifier: try Self.classifier(), count: 3)
+        let with = try TUIBenchmark.run(model: G.model, threads: G.threads, directions: Fixture.directions(G), classifier: try Self.classifier(), count: 3)
         #expect((with.classifierMedian ?? 0) > 0 && (with.classifierRatio ?? 0) > 0)
-        let without = try TUIBenchmark.run(generator: G, directions: Fixture.directions(G), count: 3)
+        let without = try TUIBenchmark.run(model: G.model, threads: G.threads, directions: Fixture.directions(G), count: 3)
         #expect(without.classifierMedian == nil && without.classifierRatio == nil)
     }
 }

@@ -16,7 +16,7 @@ import Testing
                  limit: PixelSize? = nil) throws -> (ExplorerApp, RecordingScreen, Generator) {
         let G = try Fixture.generator()
         let screen = RecordingScreen(size: size)
-        let app = ExplorerApp(screen: screen, generator: G, directions: Fixture.directions(G),
+        let app = ExplorerApp(screen: screen, model: G.model, directions: Fixture.directions(G),
                               display: DisplaySettings(renderer: renderer, reason: "forced by --renderer", colorLevel: .truecolor,
                                                        cellSize: PixelSize(width: 10, height: 20), graphicsLimit: limit),
                               configuration: ExplorerConfiguration(exportFolder: Fixture.tempDir()),

@@ -338,7 +338,7 @@ def named_directions(G, labeller: Scorer, samples: int, calibration_faces: int =
     t0 = time.time()
     w, scores = labelled_samples(G, labeller, samples, cache, log=log)
     fits = nd.fit_all(w, scores, log=log)
-    sets = nd.layer_sets([s["res"] for s in G.cfg.layer_specs()])
+    sets = nd.layer_sets([s.res for s in G.cfg.layer_specs()])
     cal = np.arange(CALIBRATION_FIRST_SEED, CALIBRATION_FIRST_SEED + calibration_faces, dtype=np.uint64)
     effect = make_effect(G, labeller, cal, face_check)
     wt = sample_tokens(G, 2000)

@@ -260,7 +260,7 @@ def main(argv=None):
         wk = walk(G, judge, ctrl, seeds, not args.no_face_check)
         named["random"] = {"tokens": a.tokens, "layers": a.layers, "step": a.step_length, "sigma": a.sigma, **summarise("age", wk)}
         print(f"random     : age {named['random']['low']:.3g} -> {named['random']['high']:.3g}", flush=True)
-    sets = nd.layer_sets([s["res"] for s in G.cfg.layer_specs()])
+    sets = nd.layer_sets([s.res for s in G.cfg.layer_specs()])
     for d in named_dirs:
         if d.name in named:
             local[d.name] = localise(G, judge, d, local_seeds, sets, G.cfg.tokens)

@@ -32,7 +32,7 @@ def generator_tensors(G: Generator) -> dict[str, torch.Tensor]:
     t["w_avg"] = G.w_avg
     t["synthesis.const"] = G.synthesis.const
     for layer in G.synthesis.layers:
-        p = f"synthesis.{layer.spec['name']}."
+        p = f"synthesis.{layer.spec.name}."
         t[p + "pos"] = layer.pos()  # baked at the layer's resolution, [P, C]
         t[p + "query.weight"] = layer.query.effective()[0]
         t[p + "keys"] = layer.keys
@@ -42,7 +42,7 @@ def generator_tensors(G: Generator) -> dict[str, torch.Tensor]:
         t[p + "bias"] = layer.bias
         if layer.noise_strength is not None:
             t[p + "noise_strength"] = layer.noise_strength.reshape(1)
-            t[p + "noise_const"] = layer.noise_const.reshape(layer.spec["res"], layer.spec["res"])
+            t[p + "noise_const"] = layer.noise_const.reshape(layer.spec.res, layer.spec.res)
     return {k: v.detach().float().contiguous().clone() for k, v in t.items()}
 
 
@@ -54,7 +54,7 @@ def model_config(G: Generator, name: str, dtype: str, extra: dict | None = None)
         "name": name,
         "dtype": dtype,
         **cfg.to_dict(),
-        "layers": cfg.layer_specs(),
+        "layers": [s.to_dict() for s in cfg.layer_specs()],
         "lrelu_slope": LRELU_SLOPE,
         "lrelu_gain": LRELU_GAIN,
         "layernorm_eps": LN_EPS,
@@ -110,7 +110,7 @@ def load_exported(out_dir: str) -> Generator:
         G.w_avg.copy_(t["w_avg"])
         G.synthesis.const.copy_(t["synthesis.const"])
         for layer in G.synthesis.layers:
-            p = f"synthesis.{layer.spec['name']}."
+            p = f"synthesis.{layer.spec.name}."
             layer.pos_grid.copy_(t[p + "pos"].t().reshape_as(layer.pos_grid))
             layer.query.weight.copy_(t[p + "query.weight"]); layer.query.scale = 1.0
             layer.keys.copy_(t[p + "keys"])

@@ -6,8 +6,10 @@
 Writes:
   tiny-model/              a tiny random-weight model (config.json + generator.safetensors)
   tiny-golden.safetensors  its reference outputs: seeds' z, w, noise, images, every layer's attention,
-                           a truncated image, a W+ style-mixed (per layer and per token) image without noise
-  shipped-golden.safetensors  the same for the shipped model, with two layers' attention (when --shipped is given)
+                           a truncated image, a W+ style-mixed (per layer and per token) image without noise,
+                           and a trace: every step's output of every layer for every seed
+  shipped-golden.safetensors  the same for the shipped model, with two layers' attention and a trace of
+                           every layer's output for the first seed (when --shipped is given)
   tiny-classifier/         a tiny random attribute classifier for the tiny model (attributes.json + .safetensors),
                            its batch norms' statistics randomised so that folding them is exercised
   tiny-classifier-reference.json  the unfolded classifier's outputs on a few deterministic 16x16 images
@@ -88,12 +90,37 @@ def make_tiny_classifier(G: Generator, out_dir: str, reference_path: str) -> Non
         f.write(json.dumps(out) + "\n")
 
 
-def reference(G: Generator, seeds: list[int], attn_layers: list[int] | None) -> dict[str, torch.Tensor]:
+# The steps a trace records (StyledLayer.forward's names, the engine's LayerStep), in order.
+# A toRGB layer has no `conv` in the engine, which adds that convolution straight onto the
+# upsampled image; its `output` is the image so far. `input` is kept only where a layer
+# upsamples: elsewhere it is the previous layer's output (or the learned constant).
+TRACE_STEPS = ["input", "norm", "values", "logits", "attention", "style", "modulated", "conv", "output"]
+
+
+def trace_tensors(G: Generator, seeds: list[int], w: torch.Tensor, noise: list, steps: list[str]) -> dict[str, torch.Tensor]:
+    """`trace.LAYER.STEP` [len(seeds), ...] for the given seeds (the first of the fixture's), one
+    image's layout as the engine's trace has it: [C, P], values [T, C], logits and attention
+    [h, T, P]; and `trace_seeds`, the seeds traced."""
+    n = len(seeds)
+    layers: list[dict] = []
+    with torch.no_grad():
+        G.synthesis(G.broadcast(w[:n]), noise=[None if x is None else x[:n] for x in noise], trace=layers)
+    out = {"trace_seeds": torch.tensor(seeds, dtype=torch.int64)}
+    for spec, recorded in zip(G.cfg.layer_specs(), layers):
+        for step in steps:
+            if (step == "conv" and spec.is_torgb) or (step == "input" and not spec.up):
+                continue
+            out[f"trace.{spec.name}.{step}"] = recorded[step]
+    return out
+
+
+def reference(G: Generator, seeds: list[int], attn_layers: list[int] | None,
+              trace_seeds: int = 0, trace_steps: list[str] = TRACE_STEPS) -> dict[str, torch.Tensor]:
     cfg = G.cfg
     specs = cfg.layer_specs()
     z = torch.from_numpy(np.stack([seed_z(s, cfg.tokens, cfg.z_dim) for s in seeds]))
     noises = [seed_noise(s, specs) for s in seeds]
-    noise = [None if specs[i]["kernel"] == 1 or not specs[i]["noise"] else
+    noise = [None if specs[i].is_torgb or not specs[i].noise else
              torch.from_numpy(np.stack([n[i] for n in noises])).unsqueeze(1) for i in range(len(specs))]
     out: dict[str, torch.Tensor] = {"seeds": torch.tensor(seeds, dtype=torch.int64), "z": z}
     with torch.no_grad():
@@ -117,6 +144,8 @@ def reference(G: Generator, seeds: list[int], attn_layers: list[int] | None) -> 
         ws[:, :, 1] = w[[(i + 2) % n for i in range(n)]][:, 1].unsqueeze(1)
         out["ws_mixed"] = ws
         out["image_mixed"] = G.synthesis(ws, noise_mode="off")
+    if trace_seeds:
+        out.update(trace_tensors(G, seeds[:trace_seeds], w, noise, trace_steps))
     return {k: v.contiguous() for k, v in out.items()}
 
 
@@ -136,13 +165,15 @@ def main(argv=None):
         print("classifier fixture written to", os.path.abspath(args.out))
         return
     G = make_tiny_model(os.path.join(args.out, "tiny-model"))
-    save_file(reference(G, [0, 1, 2], None), os.path.join(args.out, "tiny-golden.safetensors"))
+    save_file(reference(G, [0, 1, 2], None, trace_seeds=3), os.path.join(args.out, "tiny-golden.safetensors"))
     make_tiny_classifier(G, os.path.join(args.out, "tiny-classifier"), os.path.join(args.out, "tiny-classifier-reference.json"))
     if args.shipped:
         S = load_exported(args.shipped)
-        names = [s["name"] for s in S.cfg.layer_specs()]
+        names = [s.name for s in S.cfg.layer_specs()]
         layers = [names.index("b16.conv1"), names.index("b32.torgb")]
-        save_file(reference(S, [0, 42], layers), os.path.join(args.out, "shipped-golden.safetensors"),
+        # Every layer's output for one seed: about 1.5 MB at 64x64, where every step would be 25 MB.
+        save_file(reference(S, [0, 42], layers, trace_seeds=1, trace_steps=["output"]),
+                  os.path.join(args.out, "shipped-golden.safetensors"),
                   metadata={"model": json.load(open(os.path.join(args.shipped, "config.json")))["name"]})
     print("fixtures written to", os.path.abspath(args.out))
 

@@ -1,9 +1,20 @@
 """The reference generator and discriminator (PyTorch).
 
-This file is the architecture contract: the Swift engine (Sources/Engine) ports
-`Generator.synthesis` line by line, and docs/model-format.md names every tensor
-that `export.py` writes. Keep the forward pass plain (no fused ops) so a port can
-follow it.
+This file is the architecture contract: docs/model-format.md names every tensor
+that `export.py` writes, and the Swift engine (Sources/Engine) computes the same
+function. What corresponds: `Generator.map` is `Generator.map` in Generator.swift;
+`StyledLayer.forward` is a sequence of named steps (`layer_norm`, `values`,
+`attention_logits`, `attend`, `modulate`, `convolve`, `noise_bias_act`), and
+LayerSteps.swift has a function of each name, run in the same order by
+`PreparedModel.runLayer` (LayerPass.swift); `SynthesisNetwork.forward`'s loop over
+layers, with the upsampling and the skip sum, is `Generator.synthesize`. The engine
+differs for speed: `attention_logits` is folded, keys · Wq / sqrt(d) and its product
+with the positional encoding made once at load (PreparedLayer.swift), so the per-pixel
+query projection never runs; a layer runs on several workers at once, over bands of
+rows or ranges of output channels; and a toRGB convolution is added straight onto the
+upsampled image. The parity tests hold the engine to this file step by step and layer
+by layer (fixtures.py writes the references with `trace`). Keep the forward pass plain
+(no fused ops) so it reads next to the engine.
 
 Generator, in one paragraph: every image owns `tokens` style tokens, each mapped
 from its own z by a shared 8-layer MLP (TokenGAN). Synthesis starts from a learned
@@ -38,6 +49,46 @@ class NoiseMode(str, enum.Enum):
     RANDOM = "random"
     CONST = "const"
     OFF = "off"
+
+
+class LayerKind(str, enum.Enum):
+    """What a styled layer is: a 3x3 convolution of the features, or a 1x1 convolution to
+    RGB added to the image so far (StyleGAN2's skip generator)."""
+    CONV = "conv"
+    TORGB = "torgb"
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One styled layer, in execution order (its index is its W+ index); LayerSpec in the
+    engine (ModelConfig.swift) is the same record."""
+
+    name: str
+    kind: LayerKind
+    res: int
+    cin: int
+    cout: int
+    up: bool     # bilinear x2 upsampling of the input first
+    noise: bool
+    act: bool    # LeakyReLU after the bias
+
+    @property
+    def is_torgb(self) -> bool:
+        return self.kind == LayerKind.TORGB
+
+    @property
+    def kernel(self) -> int:
+        return 1 if self.is_torgb else 3
+
+    @property
+    def pixels(self) -> int:
+        return self.res * self.res
+
+    def to_dict(self) -> dict:
+        """The entry of config.json's "layers" (docs/model-format.md): these keys in this
+        order; the file says kernel where this says kind."""
+        return dict(name=self.name, res=self.res, cin=self.cin, cout=self.cout, kernel=self.kernel,
+                    up=self.up, noise=self.noise, act=self.act)
 
 
 @dataclass
@@ -75,16 +126,17 @@ class GeneratorConfig:
             r *= 2
         return out
 
-    def layer_specs(self) -> list[dict]:
+    def layer_specs(self) -> list[LayerSpec]:
         """The styled layers in execution order; index = W+ layer index."""
+        conv, torgb = LayerKind.CONV, LayerKind.TORGB
         specs = []
         for r in self.resolutions:
             if r == 4:
-                specs.append(dict(name="b4.conv1", res=4, cin=self.ch(4), cout=self.ch(4), kernel=3, up=False, noise=True, act=True))
+                specs.append(LayerSpec("b4.conv1", conv, 4, self.ch(4), self.ch(4), up=False, noise=True, act=True))
             else:
-                specs.append(dict(name=f"b{r}.conv0", res=r, cin=self.ch(r // 2), cout=self.ch(r), kernel=3, up=True, noise=True, act=True))
-                specs.append(dict(name=f"b{r}.conv1", res=r, cin=self.ch(r), cout=self.ch(r), kernel=3, up=False, noise=True, act=True))
-            specs.append(dict(name=f"b{r}.torgb", res=r, cin=self.ch(r), cout=3, kernel=1, up=False, noise=False, act=False))
+                specs.append(LayerSpec(f"b{r}.conv0", conv, r, self.ch(r // 2), self.ch(r), up=True, noise=True, act=True))
+                specs.append(LayerSpec(f"b{r}.conv1", conv, r, self.ch(r), self.ch(r), up=False, noise=True, act=True))
+            specs.append(LayerSpec(f"b{r}.torgb", torgb, r, self.ch(r), 3, up=False, noise=False, act=False))
         return specs
 
     @property
@@ -151,6 +203,14 @@ def upsample_bilinear(x, size: int):
     return F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
 
 
+def layer_norm(t):
+    """LayerNorm over the channels of [B, C, P] (each pixel's content token is a column),
+    no affine; the variance in two passes, as the engine computes it."""
+    mean = t.mean(dim=1, keepdim=True)
+    var = (t - mean).square().mean(dim=1, keepdim=True)
+    return (t - mean) * torch.rsqrt(var + LN_EPS)
+
+
 def upsample2x(x):
     """Bilinear x2 (half-pixel centres, edges clamped). Equal to StyleGAN2's
     [1,3,3,1] FIR upsampling away from the border."""
@@ -179,21 +239,21 @@ class StyledLayer(nn.Module):
     -> noise -> bias -> LeakyReLU. Shapes: x [B, Cin, H, W] (already upsampled),
     w [B, T, w_dim] -> [B, Cout, H, W], attention [B, heads, H*W, T]."""
 
-    def __init__(self, cfg: GeneratorConfig, spec: dict):
+    def __init__(self, cfg: GeneratorConfig, spec: LayerSpec):
         super().__init__()
         self.spec = spec
-        cin, cout, res = spec["cin"], spec["cout"], spec["res"]
+        cin, cout, res = spec.cin, spec.cout, spec.res
         self.heads, self.head_dim = cfg.heads, cfg.head_dim
-        assert cin % cfg.heads == 0, f"{spec['name']}: {cin} channels do not split into {cfg.heads} heads"
+        assert cin % cfg.heads == 0, f"{spec.name}: {cin} channels do not split into {cfg.heads} heads"
         self.res, self.pos_size = res, cfg.pos_size(res)
         self.pos_grid = nn.Parameter(torch.randn(cin, self.pos_size, self.pos_size) * 0.02)
         self.query = EqualLinear(cin, cfg.heads * cfg.head_dim, bias=False)
         self.keys = nn.Parameter(torch.randn(cfg.tokens, cfg.heads * cfg.head_dim))
         # Value projection = StyleGAN's style affine; bias 1 so styles start at identity.
         self.value = EqualLinear(cfg.w_dim, cin, bias_init=1.0)
-        self.conv = EqualConv2d(cin, cout, spec["kernel"], bias=False)
+        self.conv = EqualConv2d(cin, cout, spec.kernel, bias=False)
         self.bias = nn.Parameter(torch.zeros(cout))
-        if spec["noise"]:
+        if spec.noise:
             self.noise_strength = nn.Parameter(torch.zeros([]))
             self.register_buffer("noise_const", torch.randn(1, 1, res, res))
         else:
@@ -203,31 +263,64 @@ class StyledLayer(nn.Module):
         """The positional encoding at this layer's resolution, [P, C] (as exported)."""
         return upsample_bilinear(self.pos_grid.unsqueeze(0), self.res)[0].flatten(1).t()
 
-    def forward(self, x, w, noise=None, noise_mode=NoiseMode.RANDOM, return_attn=False):
+    # The steps of forward, one job each; LayerSteps.swift has a function of each name.
+
+    def values(self, w):
+        """The value of every token, the style affine: w [B, T, w_dim] -> [B, T, C]."""
+        return self.value(w)
+
+    def attention_logits(self, n):
+        """Every head's logits over the tokens, keys · (Wq · (n + pos)) / sqrt(d): [B, h, T, P]."""
+        B, _, P = n.shape
+        wq, _ = self.query.effective()
+        q = torch.matmul(wq, n + self.pos().t())                 # [B, h*dk, P]
+        q = q.view(B, self.heads, self.head_dim, P)            # [B, h, dk, P]
+        k = self.keys.view(-1, self.heads, self.head_dim).transpose(0, 1)      # [h, T, dk]
+        return torch.matmul(k, q) / math.sqrt(self.head_dim)
+
+    def attend(self, logits, v):
+        """Softmax over the tokens, then each pixel's style from its head's values: head h
+        owns channels h*C/h ... Returns attention [B, h, T, P] and style [B, C, P]."""
+        B, _, _, P = logits.shape
+        C = v.shape[-1]
+        attn = logits.softmax(dim=2)
+        v = v.view(B, -1, self.heads, C // self.heads).permute(0, 2, 3, 1)     # [B, h, C/h, T]
+        return attn, torch.matmul(v, attn).reshape(B, C, P)
+
+    @staticmethod
+    def modulate(n, s):
+        """The normalised features scaled by each pixel's own style."""
+        return n * s
+
+    def convolve(self, y):
+        return self.conv(y)
+
+    def noise_bias_act(self, y, noise, noise_mode):
+        """y + noise * strength (conv layers), + bias, then LeakyReLU (not toRGB)."""
+        if self.noise_strength is not None and noise_mode != NoiseMode.OFF:
+            if noise is None:
+                B, _, H, W = y.shape
+                noise = self.noise_const if noise_mode == NoiseMode.CONST else torch.randn(B, 1, H, W, device=y.device)
+            y = y + noise * self.noise_strength
+        y = y + self.bias.view(1, -1, 1, 1)
+        if self.spec.act:
+            y = lrelu(y)
+        return y
+
+    def forward(self, x, w, noise=None, noise_mode=NoiseMode.RANDOM, return_attn=False, trace=None):
+        """trace: a dict that gets every step's output under its name (fixtures.py)."""
         # Channel-first throughout (as the Swift engine): tokens are columns of [B, C, P].
         B, C, H, W = x.shape
         t = x.flatten(2)                                       # [B, C, P]
-        mean = t.mean(dim=1, keepdim=True)
-        var = (t - mean).square().mean(dim=1, keepdim=True)
-        n = (t - mean) * torch.rsqrt(var + LN_EPS)             # LayerNorm over channels, no affine
-        wq, _ = self.query.effective()
-        q = torch.matmul(wq, n + self.pos().t())                 # [B, h*dk, P]
-        q = q.view(B, self.heads, self.head_dim, H * W)        # [B, h, dk, P]
-        k = self.keys.view(-1, self.heads, self.head_dim).transpose(0, 1)      # [h, T, dk]
-        logits = torch.matmul(k, q) / math.sqrt(self.head_dim)                 # [B, h, T, P]
-        attn = logits.softmax(dim=2)                           # over tokens
-        v = self.value(w)                                      # [B, T, C]
-        v = v.view(B, -1, self.heads, C // self.heads).permute(0, 2, 3, 1)     # [B, h, C/h, T]
-        s = torch.matmul(v, attn).reshape(B, C, H * W)         # per-pixel style
-        y = (n * s).view(B, C, H, W)
-        y = self.conv(y)
-        if self.noise_strength is not None and noise_mode != NoiseMode.OFF:
-            if noise is None:
-                noise = self.noise_const if noise_mode == NoiseMode.CONST else torch.randn(B, 1, H, W, device=x.device)
-            y = y + noise * self.noise_strength
-        y = y + self.bias.view(1, -1, 1, 1)
-        if self.spec["act"]:
-            y = lrelu(y)
+        n = layer_norm(t)
+        v = self.values(w)
+        logits = self.attention_logits(n)
+        attn, s = self.attend(logits, v)
+        m = self.modulate(n, s)
+        c = self.convolve(m.view(B, C, H, W))
+        y = self.noise_bias_act(c, noise, noise_mode)
+        if trace is not None:
+            trace.update(input=t, norm=n, values=v, logits=logits, attention=attn, style=s, modulated=m, conv=c.flatten(2))
         return (y, attn.transpose(2, 3)) if return_attn else (y, None)  # maps as [B, h, P, T]
 
 
@@ -238,10 +331,12 @@ class SynthesisNetwork(nn.Module):
         self.const = nn.Parameter(torch.randn(cfg.ch(4), 4, 4))
         self.layers = nn.ModuleList(StyledLayer(cfg, s) for s in cfg.layer_specs())
 
-    def forward(self, ws, noise=None, noise_mode=NoiseMode.RANDOM, return_attn=False):
-        noise_mode = NoiseMode(noise_mode)
+    def forward(self, ws, noise=None, noise_mode=NoiseMode.RANDOM, return_attn=False, trace=None):
         """ws [B, L, T, w_dim] (W+, one token set per layer) -> img [B, 3, R, R].
-        noise: optional list (one per layer, None for toRGB) of [B, 1, H, W]."""
+        noise: optional list (one per layer, None for toRGB) of [B, 1, H, W].
+        trace: a list that gets one dict per layer, the outputs of its steps (StyledLayer.forward)
+        and 'output': the activation it hands on, or for toRGB the image so far."""
+        noise_mode = NoiseMode(noise_mode)
         B = ws.shape[0]
         x = self.const.unsqueeze(0).expand(B, -1, -1, -1)
         img = None
@@ -249,13 +344,16 @@ class SynthesisNetwork(nn.Module):
         for i, layer in enumerate(self.layers):
             spec = layer.spec
             nz = noise[i] if noise is not None else None
-            if spec["kernel"] == 1:  # toRGB: reads x, adds to the running image
-                rgb, a = layer(x, ws[:, i], None, noise_mode, return_attn)
+            steps = {} if trace is not None else None
+            if spec.is_torgb:  # reads x, adds to the running image
+                rgb, a = layer(x, ws[:, i], None, noise_mode, return_attn, steps)
                 img = rgb if img is None else upsample2x(img) + rgb
             else:
-                if spec["up"]:
+                if spec.up:
                     x = upsample2x(x)
-                x, a = layer(x, ws[:, i], nz, noise_mode, return_attn)
+                x, a = layer(x, ws[:, i], nz, noise_mode, return_attn, steps)
+            if trace is not None:
+                trace.append({**steps, "output": (img if spec.is_torgb else x).flatten(2)})
             attns.append(a)
         return (img, attns) if return_attn else img
 
@@ -373,8 +471,8 @@ def synthesis_flops(cfg: GeneratorConfig) -> int:
     total = 0
     T, h, dk = cfg.tokens, cfg.heads, cfg.head_dim
     for s in cfg.layer_specs():
-        p = s["res"] ** 2
-        cin, cout, k = s["cin"], s["cout"], s["kernel"]
+        p = s.pixels
+        cin, cout, k = s.cin, s.cout, s.kernel
         total += p * cin * cout * k * k          # conv
         total += p * cin * h * dk                # query projection
         total += p * h * T * dk                  # logits

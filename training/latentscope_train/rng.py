@@ -60,10 +60,11 @@ def seed_z(seed: int, tokens: int, z_dim: int) -> np.ndarray:
     return SeedRandom(seed, STREAM_Z).normals(tokens * z_dim).reshape(tokens, z_dim)
 
 
-def seed_noise(seed: int, layer_specs: list[dict]) -> list[np.ndarray | None]:
-    """Per-layer noise for a seed: [res, res] for layers with noise, None otherwise."""
+def seed_noise(seed: int, layer_specs: list) -> list[np.ndarray | None]:
+    """Per-layer noise for a seed (layer_specs: GeneratorConfig.layer_specs()): [res, res] for
+    layers with noise, None otherwise."""
     rng = SeedRandom(seed, STREAM_NOISE)
-    return [rng.normals(s["res"] ** 2).reshape(s["res"], s["res"]) if s["noise"] else None for s in layer_specs]
+    return [rng.normals(s.res ** 2).reshape(s.res, s.res) if s.noise else None for s in layer_specs]
 
 
 def seed_z_batch(seeds: np.ndarray, tokens: int, z_dim: int) -> np.ndarray:

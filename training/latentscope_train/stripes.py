@@ -48,7 +48,7 @@ def variants(G) -> dict[str, "torch.nn.Module"]:
         H = copy.deepcopy(G)
         with torch.no_grad():
             for layer in H.synthesis.layers:
-                if layer.spec["res"] in res_set:
+                if layer.spec.res in res_set:
                     fn(layer)
         out[name] = H
 

@@ -37,7 +37,7 @@ def test_round_trip_float32(tmp_path, cfg):
     G = trained_like(cfg)
     config = export_generator(G, str(tmp_path), "m", "float32")
     assert config["format"] == FORMAT and config["dtype"] == "float32"
-    assert json.load(open(tmp_path / "config.json"))["layers"] == G.cfg.layer_specs()
+    assert json.load(open(tmp_path / "config.json"))["layers"] == [s.to_dict() for s in G.cfg.layer_specs()]
     H = load_exported(str(tmp_path))
     z = torch.randn(3, G.cfg.tokens, G.cfg.z_dim)
     diff = (outputs(G, z) - outputs(H, z)).abs().max().item()
@@ -64,6 +64,18 @@ def test_round_trip_float16(tmp_path):
     assert err.mean().item() < 0.01 * ref.std().item(), err.mean().item()
     assert err.max().item() < 0.05 * ref.abs().max().item(), err.max().item()
     assert err.max().item() > 0  # it really was rounded
+
+
+def test_layer_records_serialise_as_config_json_has_them():
+    """config.json's "layers" (docs/model-format.md) are LayerSpec.to_dict: the shipped model's
+    list, key order and JSON types included, is what its architecture's layer_specs() write."""
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "assets", "models", "utkface64", "config.json")
+    with open(path) as f:
+        config = json.load(f)
+    specs = GeneratorConfig.from_dict(config).layer_specs()
+    assert json.dumps([s.to_dict() for s in specs]) == json.dumps(config["layers"])
+    assert [s.is_torgb for s in specs] == [s.name.endswith(".torgb") for s in specs]
+    assert all(s.kernel == (1 if s.is_torgb else 3) for s in specs)
 
 
 def test_export_rejects_unknown_dtype(tmp_path):

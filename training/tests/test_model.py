@@ -35,7 +35,7 @@ def test_generator_and_discriminator_shapes(name):
 def test_default_config_layout():
     cfg = GeneratorConfig()
     assert cfg.resolutions == [4, 8, 16, 32, 64]
-    names = [s["name"] for s in cfg.layer_specs()]
+    names = [s.name for s in cfg.layer_specs()]
     assert names[:2] == ["b4.conv1", "b4.torgb"] and names[-1] == "b64.torgb"
     assert cfg.num_layers == 2 + 3 * 4
 
@@ -52,9 +52,9 @@ def test_attention_maps(name):
     specs = cfg.layer_specs()
     assert len(attns) == len(specs)
     for a, s in zip(attns, specs):
-        assert a.shape == (B, cfg.heads, s["res"] ** 2, cfg.tokens), s["name"]
+        assert a.shape == (B, cfg.heads, s.pixels, cfg.tokens), s.name
         assert (a >= 0).all()
-        torch.testing.assert_close(a.sum(-1), torch.ones(B, cfg.heads, s["res"] ** 2), atol=1e-5, rtol=0)
+        torch.testing.assert_close(a.sum(-1), torch.ones(B, cfg.heads, s.pixels), atol=1e-5, rtol=0)
 
 
 def test_noise_modes_and_truncation():

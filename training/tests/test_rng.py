@@ -46,6 +46,6 @@ def test_seed_z_and_noise_are_pure_functions():
     n = seed_noise(42, specs)
     assert len(n) == len(specs)
     for arr, s in zip(n, specs):
-        assert (arr is None) == (not s["noise"])
+        assert (arr is None) == (not s.noise)
         if arr is not None:
-            assert arr.shape == (s["res"], s["res"])
+            assert arr.shape == (s.res, s.res)

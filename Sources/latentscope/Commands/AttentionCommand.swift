@@ -27,7 +27,7 @@ struct AttentionCommand: ParsableCommand {
     func validate() throws { try Check.size(size) }
 
     func run() throws {
-        let G = try model.load()
+        let G = try model.loadGenerator()
         let li: Int, hc: HeadChoice
         do {
             li = try AttentionSheet.layerIndex(layer, config: G.config)

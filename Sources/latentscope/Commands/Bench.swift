@@ -32,7 +32,8 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         if tui { try runTUIBench(model: model, runs: runs, json: json); return }
-        let G = try model.load()
+        let loaded = try model.load()
+        let G = model.generator(for: loaded)
         let threads = G.threads
         let c = G.config
         let flops = Double(c.synthesisFlops ?? 0)
@@ -60,7 +61,7 @@ struct Bench: ParsableCommand {
         var torchResult: [String: Any]?
         var torchNote: String?
         if torch != "off" {
-            switch TorchBaseline.run(python: torch, model: G.directory, threads: threads, runs: runs) {
+            switch TorchBaseline.run(python: torch, model: loaded.directory, threads: threads, runs: runs) {
             case .success(let r): torchResult = r
             case .failure(let e): torchNote = e.message
             }

@@ -10,18 +10,20 @@ import Terminal
 
 /// Runs the explorer latency benchmark and prints median and p90 per renderer.
 func runTUIBench(model: ModelOptions, runs: Int, json: Bool) throws {
-    let G = try model.load()
-    let directions = try model.directions(for: G)
-    let classifier = try model.classifier(for: G)
+    let loaded = try model.load()
+    let prepared = PreparedModel(loaded)
+    let threads = model.threadCount
+    let directions = try DirectionStore.load(for: loaded)
+    let classifier = try loaded.attributeClassifier()
     let size = TerminalSize(rows: 40, cols: 120)
     var results: [TUIBenchmarkResult] = []
     for renderer in [Renderer.blocks, .kitty, .iterm2, .sixel] {
-        results.append(try TUIBenchmark.run(generator: G, directions: directions, classifier: classifier, renderer: renderer, size: size, count: runs))
+        results.append(try TUIBenchmark.run(model: prepared, threads: threads, directions: directions, classifier: classifier, renderer: renderer, size: size, count: runs))
     }
     if json {
         let out: [[String: Any]] = results.map { r in
             var entry: [String: Any] = [
-                "renderer": r.renderer.rawValue, "terminal": "\(r.size)", "resolution": r.resolution, "threads": G.threads,
+                "renderer": r.renderer.rawValue, "terminal": "\(r.size)", "resolution": r.resolution, "threads": threads,
                 "presses": r.all.count, "median_ms": r.median, "p90_ms": r.p90, "render_median_ms": r.renderMedian,
                 "compose_median_ms": r.composeMedian, "encode_median_ms": r.encodeMedian, "bytes_per_frame": r.bytesMedian,
                 "keys": r.rows.map { ["key": $0.label, "median_ms": TUIBenchmark.percentile($0.samples, 0.5),
@@ -33,11 +35,11 @@ func runTUIBench(model: ModelOptions, runs: Int, json: Bool) throws {
             }
             return entry
         }
-        let data = try JSONSerialization.data(withJSONObject: ["model": G.config.name, "results": out], options: [.prettyPrinted, .sortedKeys])
+        let data = try JSONSerialization.data(withJSONObject: ["model": loaded.config.name, "results": out], options: [.prettyPrinted, .sortedKeys])
         print(String(decoding: data, as: UTF8.self))
         return
     }
-    print("model \(G.config.name) (\(G.config.resolution)x\(G.config.resolution)), \(G.threads) thread(s), "
+    print("model \(loaded.config.name) (\(loaded.config.resolution)x\(loaded.config.resolution)), \(threads) thread(s), "
           + "terminal \(size) cells, \(runs) presses per key after 2 warm-up presses")
     print("latency = key press -> state machine -> background render -> compose -> encode -> screen refresh")
     for r in results {

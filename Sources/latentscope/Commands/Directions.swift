@@ -27,7 +27,7 @@ struct DirectionTargetOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Directions folder to write (default: MODEL/directions).", valueName: "dir"))
     var out: String?
 
-    func folder(for G: Generator) -> String { out ?? DirectionStore.folder(model: G.directory) }
+    func folder(for model: LoadedModel) -> String { out ?? model.directionsFolder }
 }
 
 /// A note on standard error; names from files in it are escaped (see TerminalText).
@@ -45,12 +45,11 @@ struct ListDirections: ParsableCommand {
     @OptionGroup var model: ModelOptions
 
     func run() throws {
-        let G = try model.load()
-        let loaded = try DirectionStore.loadAll(for: G)
+        let found = try DirectionStore.loadAll(for: try model.load())
         // Columns are separated by spaces and empty ones read "-", so scripts can split the lines; "per step"
         // (the measured change of the attribute per step, which has a space in it) is last and blank when unknown.
         print("index  name                method     sigma   explained  layers  tokens    step  per step")
-        for (i, d) in loaded.set.directions.enumerated() {
+        for (i, d) in found.set.directions.enumerated() {
             let ex = d.explained.map { String(format: "%8.4f", $0) } ?? "       -"
             let ly = d.layers.map { "\($0.lowerBound)-\($0.upperBound)" } ?? "all"
             let tk = d.tokens.map { $0.map(String.init).joined(separator: ",") } ?? "all"
@@ -58,11 +57,11 @@ struct ListDirections: ParsableCommand {
             let unit = d.unit.map { "  " + $0.change(1).terminalSafe } ?? ""
             print(String(format: "%5d  ", i) + d.name.terminalSafe.padded(18) + "  " + d.method.rawValue.terminalSafe.padded(9) + String(format: " %6.3f  ", d.sigma) + ex + "  " + ly.padded(6) + "  " + tk.padded(6) + st + unit)
         }
-        if loaded.computed {
+        if found.computed {
             note("the model ships no directions: SeFa directions computed at load (save some with `latentscope directions pca` or `sefa`)")
         }
-        if !loaded.shadowed.isEmpty {
-            note("warning: your directions \(loaded.shadowed.joined(separator: ", ")) in \(loaded.userFolder) have the names of model directions and are hidden; rename them")
+        if !found.shadowed.isEmpty {
+            note("warning: your directions \(found.shadowed.joined(separator: ", ")) in \(found.userFolder) have the names of model directions and are hidden; rename them")
         }
     }
 }
@@ -94,7 +93,8 @@ struct PCADirections: ParsableCommand {
     }
 
     func run() throws {
-        let G = try model.load()
+        let loaded = try model.load()
+        let G = model.generator(for: loaded)
         let c = G.config
         guard k <= c.wDim else { throw ValidationError("-k \(k) is more than the \(c.wDim) dimensions of w") }
         let t0 = ContinuousClock.now
@@ -112,7 +112,7 @@ struct PCADirections: ParsableCommand {
         print(String(format: "a random direction explains %.4f of the variance on average (1/wDim = %.4f); pca0 explains %.1fx that, the top %d together %.4f vs %.4f for %d random",
                      random, 1 / Double(c.wDim), r.explainedRatio[0] / random, dirs.count, cum, random * Double(dirs.count), dirs.count))
         if dryRun { return }
-        let folder = target.folder(for: G)
+        let folder = target.folder(for: loaded)
         let all = try DirectionStore.merge(dirs, replacing: { $0.method == .pca }, folder: folder, wDim: c.wDim, numLayers: c.numLayers)
         print("saved \(dirs.count) PCA directions to \(folder) (\(all.directions.count) in the folder)")
     }
@@ -157,8 +157,8 @@ struct SeFaDirections: ParsableCommand {
     }
 
     func run() throws {
-        let G = try model.load()
-        let c = G.config
+        let loaded = try model.load()
+        let c = loaded.config
         guard k <= c.wDim else { throw ValidationError("-k \(k) is more than the \(c.wDim) dimensions of w") }
         var all: [Direction] = []
         var stems: [String] = []
@@ -167,9 +167,9 @@ struct SeFaDirections: ParsableCommand {
             let range: ClosedRange<Int>
             do { range = try sel.layers(in: c) } catch let e as LinearAlgebraError { throw ValidationError("--layers \(text): \(e.message)") }
             let t0 = ContinuousClock.now
-            let f = try SeFa.factorize(G.weights, layers: range)
+            let f = try SeFa.factorize(loaded.weights, layers: range)
             let tf = milliseconds(since: t0)
-            let dirs = try SeFa.directions(G, selection: sel, k: k, prefix: name, sigmaSeeds: sigmaSeeds)
+            let dirs = try SeFa.directions(loaded.weights, selection: sel, k: k, prefix: name, sigmaSeeds: sigmaSeeds)
             let tt = milliseconds(since: t0)
             let rows = (range).reduce(0) { $0 + c.layers[$1].cin }
             print("SeFa over layers \(range.lowerBound)-\(range.upperBound) (\(sel), \(rows) style channels): factorised in \(String(format: "%.1f", tf)) ms, with σ from \(sigmaSeeds) seeds in \(String(format: "%.1f", tt)) ms")
@@ -181,7 +181,7 @@ struct SeFaDirections: ParsableCommand {
             stems.append(name ?? sel.namePrefix)
         }
         if dryRun { return }
-        let folder = target.folder(for: G)
+        let folder = target.folder(for: loaded)
         let isSame = { (d: Direction) in
             d.method == .sefa && stems.contains { s in d.name.hasPrefix(s) && d.name.dropFirst(s.count).allSatisfy(\.isNumber) && d.name.count > s.count }
         }
@@ -219,13 +219,14 @@ struct SaveDirection: ParsableCommand {
     }
 
     func run() throws {
-        let G = try model.load()
+        let loaded = try model.load()
+        let G = model.generator(for: loaded)
         let c = G.config
-        let folder = out ?? DirectionStore.userFolder(modelName: c.name)
-        if folder != DirectionStore.folder(model: G.directory) {
+        let folder = out ?? loaded.userDirectionsFolder()
+        if folder != loaded.directionsFolder {
             // The model's directions (shipped, or computed at load) would hide a user direction of the same name.
-            let loaded = try DirectionStore.loadAll(for: G)
-            if loaded.set.directions.prefix(loaded.modelCount).contains(where: { $0.name == name }) {
+            let found = try DirectionStore.loadAll(for: loaded)
+            if found.set.directions.prefix(found.modelCount).contains(where: { $0.name == name }) {
                 throw ValidationError("'\(name)' is a direction of the model; choose another name")
             }
         }
@@ -256,9 +257,9 @@ struct RemoveDirection: ParsableCommand {
     var out: String?
 
     func run() throws {
-        let G = try model.load()
-        let c = G.config
-        let folder = out ?? DirectionStore.userFolder(modelName: c.name)
+        let loaded = try model.load()
+        let c = loaded.config
+        let folder = out ?? loaded.userDirectionsFolder()
         guard DirectionStore.exists(folder: folder) else { throw ValidationError("no saved directions in \(folder)") }
         // Read, check and write under the folder's lock, so a concurrent save is not lost.
         try DirectionStore.update(folder: folder, wDim: c.wDim, numLayers: c.numLayers) { set in
@@ -304,8 +305,9 @@ struct DirectionSheet: ParsableCommand {
     }
 
     func run() throws {
-        let G = try model.load()
-        let all = try model.directions(for: G)
+        let loaded = try model.load()
+        let G = model.generator(for: loaded)
+        let all = try DirectionStore.load(for: loaded)
         let pool = method.map { m in DirectionSet(all.directions.filter { $0.method.rawValue == m }) } ?? all
         let rows: [Direction]
         if let names {

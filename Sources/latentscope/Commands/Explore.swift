@@ -55,17 +55,19 @@ struct Explore: ParsableCommand {
             try ExplorerLauncher.checkExportFolder(options.exportFolder)
         } catch { throw ValidationError("\(error)") }
         // The model first: a missing or broken model is the error to fix whatever else is wrong.
-        let G = try model.load()
-        let directions = try model.directions(for: G)
-        let classifier = try model.classifier(for: G)
+        let loaded = try model.load()
+        let directions = try DirectionStore.load(for: loaded)
+        let classifier = try loaded.attributeClassifier()
         // A corrupt session file is reported here, before the screen is taken.
-        let (state, _) = try ExplorerLauncher.initialState(model: ModelInfo(config: G.config, directions: directions), options: options,
+        let (state, _) = try ExplorerLauncher.initialState(model: ModelInfo(config: loaded.config, directions: directions), options: options,
                                                            rngSeed: ExplorerLauncher.runSeed())
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             printError("latentscope: \(LaunchError.notATerminal)")
             throw ExitCode(2)
         }
-        for line in try ExplorerLauncher.run(generator: G, directions: directions, classifier: classifier, options: options, state: state) {
+        // Prepared once: the explorer's render and export threads share it.
+        for line in try ExplorerLauncher.run(model: PreparedModel(loaded), threads: model.threadCount, directions: directions,
+                                             classifier: classifier, options: options, state: state) {
             print("latentscope: \(TerminalText.escaped(line))")
         }
     }

@@ -37,14 +37,15 @@ struct Generate: ParsableCommand {
     }
 
     func run() throws {
-        let G = try model.load()
+        let loaded = try model.load()
         // The classifier is checked before anything is rendered: asking for predictions of a model
         // without one is an error, not an empty answer.
-        let classifier = attributes ? try model.classifier(for: G) : nil
+        let classifier = attributes ? try loaded.attributeClassifier() : nil
         if attributes && classifier == nil {
-            throw InputError("the model in \(G.directory) has no attribute classifier (\(AttributeClassifier.descriptionFile)); "
-                             + "export one with python -m latentscope_train.classifier_export --checkpoint CACHED.pt --out \(G.directory)")
+            throw InputError("the model in \(loaded.directory) has no attribute classifier (\(AttributeClassifier.descriptionFile)); "
+                             + "export one with python -m latentscope_train.classifier_export --checkpoint CACHED.pt --out \(loaded.directory)")
         }
+        let G = model.generator(for: loaded)
         let out = try G.render([latent.recipe(seed: seed, for: G)], directions: nil)
         let img = Faces.image(out.images[0], resolution: out.resolution, size: size)
         try output.write(img)

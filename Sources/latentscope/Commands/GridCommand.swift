@@ -34,7 +34,7 @@ struct GridCommand: ParsableCommand {
 
     func run() throws {
         let list = try parsedSeeds()
-        let G = try model.load()
+        let G = try model.loadGenerator()
         let img = try SeedGrid.make(G, seeds: list, base: latent.recipe(seed: 0, for: G), columns: columns(list.count), size: size,
                                     progress: progressPrinter("rendering", quiet: output.quiet))
         try output.write(img)

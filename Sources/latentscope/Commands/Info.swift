@@ -12,8 +12,8 @@ struct Info: ParsableCommand {
     var json = false
 
     func run() throws {
-        let G = try model.load()
-        let c = G.config
+        let loaded = try model.load()
+        let c = loaded.config
         if json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -22,11 +22,11 @@ struct Info: ParsableCommand {
         }
         let flops = c.synthesisFlops ?? 0
         print("""
-            model       \(c.name.terminalSafe)  (\(G.directory.terminalSafe))
+            model       \(c.name.terminalSafe)  (\(loaded.directory.terminalSafe))
             resolution  \(c.resolution)x\(c.resolution) RGB
             latent      \(c.tokens) style tokens x \(c.wDim) (z: \(c.tokens) x \(c.zDim)), mapping \(c.mappingLayers) layers
             attention   \(c.heads) heads x \(c.headDim) dims per layer
-            parameters  \(G.weights.parameterCount.formatted())
+            parameters  \(loaded.weights.parameterCount.formatted())
             compute     \(String(format: "%.3f", Double(flops) / 1e9)) GFLOP per image (synthesis)
             weights     \(c.dtype.terminalSafe)
             """)

@@ -34,7 +34,7 @@ struct Mix: ParsableCommand {
     }
 
     func run() throws {
-        let G = try model.load()
+        let G = try model.loadGenerator()
         let target: MixMatrix.Target
         do {
             if let tokens {

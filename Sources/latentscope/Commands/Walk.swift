@@ -33,8 +33,9 @@ struct Walk: ParsableCommand {
     }
 
     func run() throws {
-        let G = try model.load()
-        let dirs = try model.directions(for: G)
+        let loaded = try model.load()
+        let G = model.generator(for: loaded)
+        let dirs = try DirectionStore.load(for: loaded)
         guard let d = dirs.find(direction) else {
             throw ValidationError("unknown direction '\(direction)'; " + directionChoices(dirs))
         }
