@@ -4,11 +4,13 @@
 
 Every variant builds a fresh Trainer on the given train.py options (--config,
 --d-channels, --batch, ... as for a real run; D-only warm-up steps are off) and
-runs `--warmup` steps untimed, then `--steps` timed steps; it reports the median
-step time, images per second and the ratio to the baseline, measured in the same
-run. The images are random (the speed of a step does not depend on them), so no
-dataset is needed. The step after a multiple of --r1-interval is the R1 step;
-the timed steps skip it, so the figures are for the plain G + D step.
+runs `--warmup` steps untimed; then the variants take turns, one timed step each
+per round, for `--steps` rounds, so a change in the machine's load hits them
+alike. It reports each variant's median step time, images per second and the
+ratio to the baseline. The images are random (the speed of a step does not
+depend on them), so no dataset is needed. Steps at a multiple of --r1-interval
+add the R1 penalty; they are run untimed, so the figures are for the plain
+G + D step.
 
 Variants: baseline; channels_last (G and D weights in NHWC); compile
 (torch.compile, inductor, of G and D; its compile time is reported apart);
@@ -47,30 +49,54 @@ def trainer_for(variant: str, args):
     return t
 
 
-def measure(variant: str, train_argv: list[str], steps: int, warmup: int, threads: int | None) -> dict:
-    with tempfile.TemporaryDirectory() as folder:
-        # Random faces in the trainer's image cache: it reads them instead of the data.
-        args = trainer_args(variant, train_argv, folder)
-        res = train.load_config(args.config).resolution
-        rng = np.random.default_rng(0)
-        np.save(os.path.join(folder, "images-cache.npy"), rng.integers(0, 256, (512, res, res, 3), dtype=np.uint8))
-        torch.set_num_threads(threads or os.cpu_count())
-        t = trainer_for(variant, args)
-        interval = t.args.r1_interval
-        t0 = time.perf_counter()
-        for _ in range(warmup):
-            t.train_step()
-        first = time.perf_counter() - t0
-        times = []
-        while len(times) < steps:
-            r1 = interval > 0 and t.step % interval == 0
-            s = time.perf_counter()
-            t.train_step()
-            if not r1:
-                times.append(time.perf_counter() - s)
-        med = statistics.median(times)
-        return {"variant": variant, "batch": t.args.batch, "threads": torch.get_num_threads(), "median_s": med,
-                "images_per_s": t.args.batch / med, "warmup_s": first, "steps": steps}
+def measure(variants: list[str], train_argv: list[str], steps: int, warmup: int, threads: int | None) -> list[dict]:
+    """Builds every variant's trainer, warms each up, then times them round-robin, one
+    step of each per round: a machine whose load changes during the run slows every
+    variant alike, so the ratios hold where absolute figures would not."""
+    with tempfile.TemporaryDirectory() as root:
+        runs, rows = [], []
+        for v in variants:
+            row = {"variant": v}
+            rows.append(row)
+            try:
+                folder = os.path.join(root, v)
+                os.makedirs(folder)
+                args = trainer_args(v, train_argv, folder)
+                res = train.load_config(args.config).resolution
+                # Random faces in the trainer's image cache: it reads them instead of the data.
+                rng = np.random.default_rng(0)
+                np.save(os.path.join(folder, "images-cache.npy"), rng.integers(0, 256, (512, res, res, 3), dtype=np.uint8))
+                n_threads = 1 if v == "threads1" else (threads or os.cpu_count())
+                torch.set_num_threads(n_threads)
+                t = trainer_for(v, args)
+                t0 = time.perf_counter()
+                for _ in range(warmup):
+                    t.train_step()
+                row.update(batch=t.args.batch, threads=n_threads, warmup_s=time.perf_counter() - t0, times=[])
+                runs.append((t, row))
+            except Exception as e:  # a variant this PyTorch cannot run (e.g. compile without a C compiler)
+                row["error"] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+        for _ in range(steps):
+            for t, row in runs:
+                if "error" in row:
+                    continue
+                interval = t.args.r1_interval
+                torch.set_num_threads(row["threads"])
+                while interval > 0 and t.step % interval == 0:  # the R1 step is not the plain step
+                    t.train_step()
+                s = time.perf_counter()
+                try:
+                    t.train_step()
+                except Exception as e:
+                    row["error"] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+                    continue
+                row["times"].append(time.perf_counter() - s)
+        for _, row in runs:
+            times = row.pop("times", [])
+            if "error" not in row and times:
+                med = statistics.median(times)
+                row.update(median_s=med, images_per_s=row["batch"] / med, steps=len(times))
+        return rows
 
 
 def main(argv=None):
@@ -90,12 +116,7 @@ def main(argv=None):
         variants.remove("baseline")
     variants.insert(0, "baseline")
     threads_arg = train.parse_args(["--run", ".", *train_argv]).threads
-    rows = []
-    for v in variants:
-        try:
-            rows.append(measure(v, train_argv, args.steps, args.warmup, 1 if v == "threads1" else threads_arg))
-        except Exception as e:  # a variant this PyTorch cannot run (e.g. compile without a C compiler)
-            rows.append({"variant": v, "error": f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"})
+    rows = measure(variants, train_argv, args.steps, args.warmup, threads_arg)
     base = rows[0].get("images_per_s")
     for r in rows:
         if "images_per_s" in r and base:
@@ -103,7 +124,7 @@ def main(argv=None):
     if args.json:
         print(json.dumps({"torch": torch.__version__, "rows": rows}))
         return
-    print(f"torch {torch.__version__}, {args.steps} timed steps per variant (median), ratios against the baseline")
+    print(f"torch {torch.__version__}, {args.steps} rounds of one timed step per variant (median), ratios against the baseline")
     print(f"{'variant':14s} {'batch':>5s} {'threads':>7s} {'ms/step':>8s} {'images/s':>8s} {'ratio':>6s} {'warm-up s':>9s}")
     for r in rows:
         if "error" in r:

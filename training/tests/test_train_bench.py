@@ -14,7 +14,7 @@ def test_every_variant_is_measured_against_the_baseline(capsys):
     assert rows["baseline"]["ratio"] == 1.0 and rows["baseline"]["batch"] == 4
     assert rows["batch16"]["batch"] == 16 and rows["threads1"]["threads"] == 1
     for r in rows.values():
-        assert r["median_s"] > 0 and abs(r["images_per_s"] * r["median_s"] - r["batch"]) < 1e-6
+        assert r["steps"] == 2 and r["median_s"] > 0 and abs(r["images_per_s"] * r["median_s"] - r["batch"]) < 1e-6
 
 
 def test_an_unknown_variant_is_refused(capsys):
