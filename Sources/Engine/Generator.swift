@@ -102,26 +102,9 @@ public final class Generator {
     public func map(z: [Float], psi: Float = 1) -> WTokens {
         let c = config
         precondition(z.count == c.tokens * c.zDim, "map: z has \(z.count) values, expected \(c.tokens * c.zDim)")
-        var x = z
-        // Pixel norm: each token's z onto the sphere of radius sqrt(zDim).
-        for t in 0..<c.tokens {
-            var ss: Float = 0
-            for i in 0..<c.zDim { ss += x[t * c.zDim + i] * x[t * c.zDim + i] }
-            let r = 1 / (ss / Float(c.zDim) + 1e-8).squareRoot()
-            for i in 0..<c.zDim { x[t * c.zDim + i] *= r }
-        }
-        var y = [Float](repeating: 0, count: c.tokens * c.wDim)
-        for (i, (w, b)) in zip(weights.mappingWeight, weights.mappingBias).enumerated() {
-            let cin = i == 0 ? c.zDim : c.wDim
-            for t in 0..<c.tokens { y.replaceSubrange(t * c.wDim ..< (t + 1) * c.wDim, with: b) }
-            x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in y.withUnsafeMutableBufferPointer { yp in
-                sgemm(yp.baseAddress!, ldc: c.wDim, xp.baseAddress!, lda: cin, wp.baseAddress!, ldb: cin, transB: true,
-                      m: c.tokens, n: c.wDim, k: cin, beta: 1)
-                leakyReLU(yp.baseAddress!, count: yp.count, slope: c.lreluSlope, gain: c.lreluGain)
-            } } }
-            x = y
-        }
-        var w = WTokens(values: x, tokens: c.tokens, wDim: c.wDim)
+        var x = z, scratch: [Float] = []
+        weights.mapRows(c.tokens, &x, scratch: &scratch)
+        var w = WTokens(values: Array(x[0 ..< c.tokens * c.wDim]), tokens: c.tokens, wDim: c.wDim)
         if psi != 1 { truncate(&w, psi: psi) }
         return w
     }

@@ -1,8 +1,8 @@
 // WSampler.swift: w samples in bulk for the direction finders. Maps the tokens
-// of many consecutive seeds in one batch (the mapping MLP as sgemms with
-// thousands of rows, not eight), so 100k samples stream in seconds. The result
-// equals Generator.map token for token up to float rounding (the sums run in
-// another order). Samples are un-truncated: directions describe the model's
+// of many consecutive seeds in one batch (GeneratorWeights.mapRows with thousands
+// of rows, not eight), so 100k samples stream in seconds. The result equals
+// Generator.map token for token up to float rounding (BLAS may sum in another
+// order for other row counts). Samples are un-truncated: directions describe the model's
 // whole w distribution.
 
 import Foundation
@@ -49,23 +49,7 @@ public struct WSampler {
                     z.withUnsafeBufferPointer { (base + s * T * zd).update(from: $0.baseAddress!, count: T * zd) }
                 }
             }
-            // Pixel norm, then the MLP: y = lrelu(x Wᵀ + b) per layer.
-            for r in 0..<rows {
-                var ss: Float = 0
-                for i in 0..<zd { ss += x[r * zd + i] * x[r * zd + i] }
-                let k = 1 / (ss / Float(zd) + 1e-8).squareRoot()
-                for i in 0..<zd { x[r * zd + i] *= k }
-            }
-            for (li, (w, b)) in zip(weights.mappingWeight, weights.mappingBias).enumerated() {
-                let cin = li == 0 ? zd : wd
-                for r in 0..<rows { for i in 0..<wd { y[r * wd + i] = b[i] } }
-                x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in y.withUnsafeMutableBufferPointer { yp in
-                    sgemm(yp.baseAddress!, ldc: wd, xp.baseAddress!, lda: cin, wp.baseAddress!, ldb: cin, transB: true,
-                          m: rows, n: wd, k: cin, beta: 1)
-                    leakyReLU(yp.baseAddress!, count: rows * wd, slope: c.lreluSlope, gain: c.lreluGain)
-                } } }
-                swap(&x, &y)
-            }
+            weights.mapRows(rows, &x, scratch: &y)
             try x.withUnsafeBufferPointer { try body($0.baseAddress!, rows) }
             done += nb
         }
