@@ -1,4 +1,4 @@
-"""Export the attribute classifier (attributes.AttributeNet) beside a model, for
+"""Export the attribute classifier (attribute_classifier.AttributeNet) beside a model, for
 the Swift engine (Sources/Engine/AttributeClassifier.swift reads it):
 
     python -m latentscope_train.classifier_export --checkpoint ~/.cache/latentscope/attribute-classifier/KEY.pt \\
@@ -27,7 +27,7 @@ import torch
 import torch.nn as nn
 from safetensors.torch import save
 
-from .attributes import AGE_SCALE, AttributeNet
+from .attribute_classifier import AGE_SCALE, AttributeNet
 from .atomic import write_bytes, write_text
 from .export import _sorted_metadata
 
@@ -121,7 +121,7 @@ def named_outputs(raw: torch.Tensor) -> dict[str, list[float]]:
 
 
 def load_checkpoint(path: str) -> tuple[AttributeNet, dict]:
-    """A classifier cached by attributes.classifier(): (net in eval mode, held-out metrics)."""
+    """A classifier cached by attribute_classifier.classifier(): (net in eval mode, held-out metrics)."""
     ck = torch.load(path, map_location="cpu", weights_only=False)
     if not isinstance(ck, dict) or "state" not in ck or "width" not in ck:
         raise ValueError(f"{path}: not a cached attribute classifier (expected the keys 'state' and 'width')")

@@ -3,7 +3,7 @@
     python -m latentscope_train.direction_report --model ../assets/models/utkface64 \
         --data ../../shared/datasets/utkface64 --figures ../docs/figures --json report.json
 
-1. Named directions, measured by the *judge* (attributes.JUDGE, a classifier
+1. Named directions, measured by the *judge* (attribute_classifier.JUDGE, a classifier
    the directions were not fitted with; landmarks.py's judge network for yaw
    and smile): `--seeds` faces (apart from the labelled and the calibration
    faces) walked from -3 to +3 steps along each direction with its defaults
@@ -30,7 +30,8 @@ import os
 import numpy as np
 import torch
 
-from . import attributes, directions_io
+from . import directions_io, faces, scoring
+from .attribute_classifier import DEFAULT_CACHE
 from .directions_doc import weights_sha256
 
 EVAL_FIRST_SEED = 1 << 42
@@ -61,11 +62,11 @@ def walk(G, judge, d, seeds: np.ndarray, face_check: bool = True, offsets=OFFSET
     found = []
     for i, a in enumerate(offsets):
         off = np.tile((a * d.step_length * d.vector)[None], (len(seeds), 1))
-        _, imgs = attributes.generate(G, seeds, offsets=off, layers=layers, tokens=tokens)
+        _, imgs = faces.generate(G, seeds, offsets=off, layers=layers, tokens=tokens)
         for k, v in judge(imgs).items():
             per.setdefault(k, np.full((len(offsets), len(seeds)), np.nan))[i] = v
         if i in (0, len(offsets) - 1):
-            found.append(facecheck.detect(attributes.to_uint8(imgs))["found"] if face_check else np.ones(len(seeds), bool))
+            found.append(facecheck.detect(faces.to_uint8(imgs))["found"] if face_check else np.ones(len(seeds), bool))
     means = {k: [float(np.nanmean(v[i])) if np.isfinite(v[i]).any() else float("nan") for i in range(len(offsets))] for k, v in per.items()}
     slopes = {k: float(np.polyfit(offsets, m, 1)[0]) if np.all(np.isfinite(m)) else float("nan") for k, m in means.items()}
     return {"offsets": list(map(float, offsets)), "means": means, "slopes": slopes, "per_face": per,
@@ -95,7 +96,7 @@ def localise(G, judge, d, seeds: np.ndarray, sets: dict, tokens: int) -> dict:
 
 def pca_vs_random(G, dirs: list, samples_seeds: int = 4000, randoms: int = 1000) -> dict:
     """Variance of fresh w along saved PCA components vs random unit vectors."""
-    w = attributes.sample_w(G, samples_seeds, first=EVAL_FIRST_SEED).astype(np.float64)
+    w = faces.sample_w(G, samples_seeds, first=EVAL_FIRST_SEED).astype(np.float64)
     w -= w.mean(0)
     cov = w.T @ w / len(w)
     total = float(np.trace(cov))
@@ -186,7 +187,7 @@ def sweep_sheet(G, dirs: list, seed: int, path: str):
     seeds = np.array([seed], dtype=np.uint64)
     for d in dirs:
         for a in OFFSETS:
-            _, im = attributes.generate(G, seeds, offsets=(a * d.step_length * d.vector)[None],
+            _, im = faces.generate(G, seeds, offsets=(a * d.step_length * d.vector)[None],
                                         layers=tuple(d.layers) if d.layers else None, tokens=d.tokens)
             imgs.append(im)
     save_grid(torch.cat(imgs), path, cols=len(OFFSETS))
@@ -220,7 +221,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", required=True)
     p.add_argument("--data", required=True, help="utkface64 folder (for the cached judge's key, or to train it)")
-    p.add_argument("--cache", default=attributes.DEFAULT_CACHE)
+    p.add_argument("--cache", default=DEFAULT_CACHE)
     p.add_argument("--epochs", type=int, default=8, help="classifier settings (as given to attributes.py)")
     p.add_argument("--seeds", type=int, default=100, help="faces per walk")
     p.add_argument("--local-seeds", type=int, default=40, help="faces per layer-set and per-token edit")
@@ -239,7 +240,7 @@ def main(argv=None):
     kimg = (config.get("training") or {}).get("kimg")
     dirs = directions_io.read(os.path.join(args.model, "directions"), G.cfg.w_dim)
     named_dirs = [d for d in dirs if d.method == directions_io.ATTRIBUTE and d.name.split("|")[0] in SCORE_OF]
-    judge, metrics = attributes.scorer("judge", args.data, args.cache or None, args.epochs, not args.no_landmarks)
+    judge, metrics = scoring.scorer("judge", args.data, args.cache or None, args.epochs, not args.no_landmarks)
     seeds = np.arange(EVAL_FIRST_SEED, EVAL_FIRST_SEED + args.seeds, dtype=np.uint64)
     local_seeds = seeds[:args.local_seeds]
     named, local = {}, {}

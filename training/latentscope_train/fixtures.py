@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from safetensors.torch import save_file
 
-from .attributes import AttributeNet
+from .attribute_classifier import AttributeNet
 from .classifier_export import export_classifier, named_outputs
 from .export import export_generator, load_exported
 from .model import TINY_CONFIG, Generator, GeneratorConfig

@@ -256,7 +256,7 @@ def report(name: str, m: dict) -> None:
 
 
 def main(argv=None):
-    from .attributes import generate
+    from .faces import generate
     from .rng import LABEL_FIRST_SEED
     from .data import DEFAULT_DATA, load_images
     from .export import load_exported

@@ -9,7 +9,7 @@ by one or two of them: on the bundled model, token 1's w alone predicts 36%
 of the variance of the classifier's age and 51% of its gender logit on
 held-out faces, the mean of all tokens' w 7%. So, per attribute:
 
-1. Labels: generated faces scored by the *labeller* (attributes.py's
+1. Labels: generated faces scored by the *labeller* (attribute_classifier.py's
    classifier; landmarks.py's labeller for yaw and smile).
 2. Tokens: ridge regression of the score on each token's w alone; held-out
    R² (5-fold). The candidates are the tokens with at least half the best

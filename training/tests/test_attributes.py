@@ -21,7 +21,7 @@ if TRAINING not in sys.path:
     sys.path.insert(0, TRAINING)
 TINY_MODEL = os.path.join(os.path.dirname(TRAINING), "Tests", "EngineTests", "Fixtures", "tiny-model")
 
-from latentscope_train import attributes, direction_report, directions_io, rng, sefa_reference  # noqa: E402
+from latentscope_train import attribute_classifier, attributes, direction_report, directions_io, rng, sefa_reference  # noqa: E402
 from latentscope_train.rng import seed_z  # noqa: E402
 
 torch.set_num_threads(1)
@@ -106,7 +106,7 @@ def test_directions_round_trip_and_merge(tmp_path):
 
 def test_classifier_trains_caches_and_learns(dataset, tmp_path):
     logs = []
-    net, m = attributes.classifier(dataset, str(tmp_path), epochs=4, width=8, log=logs.append)
+    net, m = attribute_classifier.classifier(dataset, str(tmp_path), epochs=4, width=8, log=logs.append)
     assert m["images"] == 10    # ids ending in 0 of 96
     assert 0 <= m["gender_accuracy"] <= 1 and m["age_mae"] >= 0
     assert any("training on 86 images, 10 held out" in l for l in logs)
@@ -114,12 +114,12 @@ def test_classifier_trains_caches_and_learns(dataset, tmp_path):
     assert len(files) == 1 and files[0].endswith(".pt")
     # Second call: from the cache, same weights.
     logs.clear()
-    net2, m2 = attributes.classifier(dataset, str(tmp_path), epochs=4, width=8, log=logs.append)
+    net2, m2 = attribute_classifier.classifier(dataset, str(tmp_path), epochs=4, width=8, log=logs.append)
     assert logs and logs[0].startswith("classifier: cached") and m2 == m
     x = torch.rand(5, 3, 64, 64) * 2 - 1
-    np.testing.assert_allclose(attributes.predict(net, x)[0], attributes.predict(net2, x)[0], rtol=1e-6)
+    np.testing.assert_allclose(attribute_classifier.predict(net, x)[0], attribute_classifier.predict(net2, x)[0], rtol=1e-6)
     # Other settings, other cache entry.
-    assert attributes.data_key(dataset, {"epochs": 4, "width": 8}) != attributes.data_key(dataset, {"epochs": 5, "width": 8})
+    assert attribute_classifier.data_key(dataset, {"epochs": 4, "width": 8}) != attribute_classifier.data_key(dataset, {"epochs": 5, "width": 8})
 
 
 def test_pipeline_on_the_tiny_model(dataset, tiny_model, tmp_path, capsys):

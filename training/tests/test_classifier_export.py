@@ -18,7 +18,7 @@ if TRAINING not in sys.path:
 FIXTURES = os.path.join(os.path.dirname(TRAINING), "Tests", "EngineTests", "Fixtures")
 
 from latentscope_train import classifier_export, fixtures  # noqa: E402
-from latentscope_train.attributes import AttributeNet  # noqa: E402
+from latentscope_train.attribute_classifier import AttributeNet  # noqa: E402
 from latentscope_train.export import load_exported  # noqa: E402
 
 torch.set_num_threads(1)
