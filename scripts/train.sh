@@ -7,7 +7,7 @@
 #   MINUTES   wall time of this invocation (default 120)
 #   DATA_DIR  the utkface64 shards (default ../shared/datasets/utkface64)
 # Environment: RUN (run folder, default ~/.cache/latentscope/runs/utk64-c),
-#   THREADS (default: all cores), PYTHON (default .venv/bin/python or python3).
+#   THREADS (default auto: the cores other processes leave free, see cpu_share.py), PYTHON (default .venv/bin/python or python3).
 # It runs at the lowest CPU priority, so builds and tests next to it stay usable.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +16,7 @@ minutes=${1:-120}
 data=$(realpath "${2:-../shared/datasets/utkface64}")
 run=${RUN:-$HOME/.cache/latentscope/runs/utk64-c}
 py=${PYTHON:-$([ -x .venv/bin/python ] && echo "$root/.venv/bin/python" || echo python3)}
-threads=${THREADS:-$(nproc)}
+threads=${THREADS:-auto}
 
 # The recipe (docs/training.md, "The second model"). Changing any architecture value
 # needs a new run folder and a new checkpoint file. --init-from only acts on a run that

@@ -31,6 +31,7 @@ import torch.nn.functional as F
 
 from . import checkpoint
 from .augment import diff_augment
+from .cpu_share import ThreadGovernor
 from .data import DEFAULT_DATA, Sampler, cached_images
 from .imageio import save_grid
 from .model import Discriminator, Generator, GeneratorConfig
@@ -87,9 +88,22 @@ def parse_args(argv=None):
     p.add_argument("--log-every", type=int, default=20)
     p.add_argument("--sample-every", type=int, default=500)
     p.add_argument("--ckpt-minutes", type=float, default=5.0)
-    p.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: all cores)")
+    p.add_argument("--threads", type=threads_arg, default=None,
+                   help="torch intra-op threads (default: all cores), or 'auto': the cores other processes leave (cpu_share.py)")
     p.add_argument("--limit-images", type=int, default=None, help="use only the first N images (tests)")
     return p.parse_args(argv)
+
+
+def threads_arg(v: str):
+    if v == "auto":
+        return v
+    try:
+        n = int(v)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{v!r} is neither a thread count >= 1 nor 'auto'")
+    return n
 
 
 def parse_d_channels(spec: str | None):
@@ -126,7 +140,10 @@ class Trainer:
         if args.batch % self.world:
             raise SystemExit(f"--batch {args.batch} does not split over {self.world} processes")
         self.device = torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}" if torch.cuda.is_available() else "cpu")
-        if args.threads:
+        self.governor = None
+        if args.threads == "auto":
+            self.governor = ThreadGovernor(len(os.sched_getaffinity(0)), torch.set_num_threads)
+        elif args.threads:
             torch.set_num_threads(args.threads)
         self.batch = args.batch // self.world
         os.makedirs(os.path.join(args.run, "samples"), exist_ok=True)
@@ -350,6 +367,8 @@ class Trainer:
             stats = self.train_step()
             self.train_seconds += time.time() - t0
             last_r1 = stats.get("r1", last_r1)
+            if self.governor and (n := self.governor.update()) is not None:
+                print(f"threads={n} (other processes use {self.governor.others:.1f} of {self.governor.cores} cores)", flush=True)
             if writer and self.step % a.log_every == 0:
                 row = dict(step=self.step, kimg=f"{self.nimg / 1000:.3f}", seconds=f"{self.train_seconds:.1f}",
                            r1=f"{last_r1:.4f}", **{k: f"{v:.4f}" for k, v in stats.items() if k != "r1"})

@@ -136,3 +136,19 @@ def test_resume_gives_other_ranks_their_own_streams(tmp_path, shards, small64_js
 
 def test_run_dir_alias():
     assert parse_args(["--run-dir", "x"]).run == parse_args(["--run", "x"]).run == "x"
+
+
+def test_auto_threads_start_on_every_core_and_follow_the_machine(tmp_path, shards, small64_json):
+    before = torch.get_num_threads()
+    try:
+        args = parse_args(["--run", str(tmp_path / "run"), "--data", shards, "--config", small64_json, "--batch", "4",
+                           "--threads", "auto", "--sample-every", "0", "--limit-images", "8"])
+        t = Trainer(args)
+        cores = len(os.sched_getaffinity(0))
+        assert t.governor is not None and t.governor.cores == cores and torch.get_num_threads() == cores
+        t.governor.interval = 0
+        t.governor.choose = lambda others: 1        # as if the others held every core but one
+        t.train_step()
+        assert t.governor.update() in (1, None) and torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
