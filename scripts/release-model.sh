@@ -2,8 +2,8 @@
 # Turns a training run, or a model already exported, into the shipped model:
 # exports the EMA generator to assets/models/utkface64 (or copies the exported
 # model there), regenerates the Swift engine's parity fixtures, evaluates it with
-# the independent judge, draws the model card's figures and the README's grid,
-# and recomputes the shipped latent directions.
+# the independent judge, draws the model card's figures, the README's grid and
+# screenshot, and recomputes the shipped latent directions.
 #
 # Usage: scripts/release-model.sh SOURCE [DATA_DIR]
 #   SOURCE    a training run folder (checkpoint.pt, log.csv), or an exported model
@@ -39,4 +39,6 @@ fi
 swift build -c release --product latentscope >&2
 .build/release/latentscope grid --seeds 0-15 --cols 8 --size 96 -o docs/figures/grid.png
 if [ -x scripts/make-directions.sh ]; then scripts/make-directions.sh "$model" "$data"; fi
+# The README's screenshot, where a virtual display can be had (Xvfb, xterm); a note otherwise.
+scripts/explorer-screenshot.sh docs/figures/explorer.png || echo "release-model.sh: docs/figures/explorer.png not redrawn" >&2
 echo "released $(jq -r '.training.kimg' "$model/config.json" 2>/dev/null || echo '?') kimg into $model" >&2

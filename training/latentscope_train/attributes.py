@@ -50,10 +50,10 @@ def named_directions(G, labeller: Scorer, samples: int, calibration_faces: int =
     cal = np.arange(CALIBRATION_FIRST_SEED, CALIBRATION_FIRST_SEED + calibration_faces, dtype=np.uint64)
     effect = make_effect(G, labeller, cal, face_check)
     wt = sample_tokens(G, 2000)
-    token_rows = {}
+    token_rows, token_alone = {}, {}
     for name in list(fits):
         log(f"{name}: tokens")
-        fits[name], token_rows[name] = nd.choose_token_set(fits[name], w, scores, wt, effect, log=log)
+        fits[name], token_rows[name], token_alone[name] = nd.choose_token_set(fits[name], w, scores, wt, effect, log=log)
     fits |= nd.conditional(fits)
     base = {n: f for n, f in fits.items() if "|" not in n}
     dirs, stats = [], {"samples": samples, "calibration_faces": calibration_faces, "layer_sets": {k: list(v) for k, v in sets.items()},
@@ -72,6 +72,7 @@ def named_directions(G, labeller: Scorer, samples: int, calibration_faces: int =
         per_step = cal_res["span_reached"] * (fit.target[1] - fit.target[0]) / (2 * nd.STEPS)
         dirs.append(nd.direction(name, fit, sigma, sets[layer_name], cal_res["length"], per_step))
         stats["directions"][name] = {"tokens": fit.tokens, "token_r2": fit.token_r2, "token_sets": token_rows.get(root),
+                                     "token_alone": token_alone.get(root),
                                      "r2": fit.r2, "target": list(fit.target),
                                      "sigma": sigma, "layers": layer_name, "layer_rows": rows, "calibration": cal_res,
                                      "step": cal_res["length"] / nd.STEPS, "per_step": per_step, "label": fit.attribute.label}

@@ -47,6 +47,11 @@ from . import directions_io
 
 STEPS = 3                 # the default walk is -STEPS ... +STEPS steps
 MIN_DETECTED = 0.9        # the walk's ends must stay faces this often
+# Token sets are compared at ±COMPARE σ, short of where a bounded score (P(female))
+# saturates for every candidate, and a token is a carrier if it moves the score at
+# ±CARRIER_PROBE σ: some tokens only act on the image once their w has moved far.
+COMPARE = STEPS / 2
+CARRIER_PROBE = 2 * STEPS
 LAMBDAS = (1e-3, 1e-2, 1e-1, 1.0)
 
 
@@ -183,25 +188,60 @@ def candidate_token_sets(r2: np.ndarray, singles: int = 2) -> list[list[int]]:
     return sets
 
 
+def carrier_tokens(alone: list[float], share: float = 0.5) -> list[int]:
+    """The tokens whose edit alone moves the attribute the right way by at least
+    `share` of the furthest such move (none when no token moves it up)."""
+    best = max(alone)
+    if not best > 0:
+        return []
+    return [t for t, v in enumerate(alone) if v >= share * best]
+
+
 def choose_token_set(fit: Fit, w: np.ndarray, scores: dict[str, np.ndarray], wt: np.ndarray, effect: "Effect",
-                     log=print) -> tuple[Fit, list[dict]]:
-    """The candidate token set (candidate_token_sets) whose edit, ±STEPS σ of its own
-    σ on all layers, moves the attribute furthest in units of its target span;
-    only sets whose walk ends stay faces (MIN_DETECTED) compete, if any do. Ties
-    within 5% go to the set listed first (the R² rule's)."""
+                     log=print) -> tuple[Fit, list[dict], list[float]]:
+    """The candidate token set whose edit, ±COMPARE σ of its own σ on all layers,
+    moves the attribute furthest in units of its target span; only sets whose
+    walk ends stay faces (MIN_DETECTED) compete, if any do. Ties within 5% go to
+    the set listed first (the R² rule's).
+
+    The candidates are candidate_token_sets' (each refitted on its tokens), then
+    the carriers: the best-predicting token's vector is walked ±CARRIER_PROBE σ
+    on every token alone, and the tokens it moves the right way by at least
+    half as far as the furthest one share that vector. R² sees only the token a
+    label is read from; the carriers are every token the attribute can be
+    written into. Returns the fit, the candidates' rows and the single-token
+    moves (target spans, per token)."""
     rows = []
-    for tokens in candidate_token_sets(np.asarray(fit.token_r2)):
-        f = fit if tokens == fit.tokens else refit(fit, w, scores, tokens)
-        sigma = token_sigma(wt, f.vector, tokens)
-        e = effect(f.vector, STEPS * sigma, None, tokens)
+
+    def walk(f: Fit, source: str) -> dict:
+        sigma = token_sigma(wt, f.vector, f.tokens)
+        e = effect(f.vector, COMPARE * sigma, None, f.tokens)
         own = normalised_change(e, f.attribute, f.target)
-        rows.append({"tokens": tokens, "r2": f.r2, "sigma": sigma, "own": own, "detected": e["detected"], "fit": f})
-        log(f"  {fit.attribute.name} on tokens {tokens}: R² {f.r2:.3f}, ±{STEPS}σ moves {own:+.2f} of the target span, "
+        row = {"tokens": list(f.tokens), "source": source, "r2": f.r2, "sigma": sigma, "own": own, "detected": e["detected"], "fit": f}
+        rows.append(row)
+        log(f"  {fit.attribute.name} on tokens {f.tokens} ({source}): R² {f.r2:.3f}, ±{COMPARE:g}σ moves {own:+.2f} of the target span, "
             f"faces at the ends {e['detected'] * 100:.0f}%")
+        return row
+
+    r2 = np.asarray(fit.token_r2)
+    rule = candidate_token_sets(r2)
+    for i, tokens in enumerate(rule):
+        walk(fit if tokens == fit.tokens else refit(fit, w, scores, tokens), "R² rule" if i == 0 else "best alone")
+    b = int(np.argmax(r2))
+    base = next(r for r in rows if r["tokens"] == [b])
+    alone = []
+    for t in range(len(r2)):
+        e = effect(base["fit"].vector, CARRIER_PROBE * base["sigma"], None, [t])
+        alone.append(normalised_change(e, fit.attribute, fit.target))
+    log(f"  {fit.attribute.name}: token {b}'s vector at ±{CARRIER_PROBE}σ on each token alone moves {' '.join(f'{v:+.2f}' for v in alone)}")
+    carriers = carrier_tokens(alone)
+    if carriers and all(r["tokens"] != carriers for r in rows):
+        f = base["fit"]
+        walk(Fit(f.attribute, f.vector, carriers, f.token_r2, f.r2, f.target), "carriers")
     ok = [r for r in rows if r["detected"] >= MIN_DETECTED] or rows
     top = max(r["own"] for r in ok)
     pick = next(r for r in ok if r["own"] >= 0.95 * top)
-    return pick["fit"], [{k: v for k, v in r.items() if k != "fit"} for r in rows]
+    return pick["fit"], [{k: v for k, v in r.items() if k != "fit"} for r in rows], alone
 
 
 def conditional(fits: dict[str, Fit]) -> dict[str, Fit]:

@@ -155,7 +155,7 @@ def test_candidate_token_sets_are_the_share_rule_then_the_best_singles():
 def token_effect(gain_per_tokens: dict, detect_ok=lambda tokens: True):
     """Age moves by gain · length where the edit touches exactly `tokens`."""
     def effect(vector, length, layers, tokens):
-        g = gain_per_tokens[tuple(tokens)]
+        g = gain_per_tokens.get(tuple(tokens), 0.0)
         return {"low": {"age": 40 - g * length}, "high": {"age": 40 + g * length},
                 "detected": 1.0 if detect_ok(tokens) else 0.5}
     return effect
@@ -168,13 +168,36 @@ def test_choose_token_set_walks_each_candidate_and_keeps_the_furthest():
     assert f.tokens == [2, 4]
     # Token 4 alone moves age furthest per σ: it wins over the R² rule's pair.
     eff = token_effect({(2, 4): 1.0, (2,): 0.5, (4,): 3.0})
-    best, rows = nd.choose_token_set(f, w, scores, w, eff, log=lambda m: None)
+    best, rows, alone = nd.choose_token_set(f, w, scores, w, eff, log=lambda m: None)
     assert best.tokens == [4] and sorted(r["tokens"] for r in rows) == [[2], [2, 4], [4]]
+    assert alone[0] == alone[1] == 0 and alone[4] > alone[2] > 0
     assert np.abs(best.vector @ truth) > 0.95 and best.r2 < f.r2  # refitted on token 4 alone
     # ... unless its walk stops being faces; and within 5% the R² rule's set stays.
-    best, _ = nd.choose_token_set(f, w, scores, w, token_effect({(2, 4): 1.0, (2,): 0.5, (4,): 3.0},
+    best, _, _ = nd.choose_token_set(f, w, scores, w, token_effect({(2, 4): 1.0, (2,): 0.5, (4,): 3.0},
                                                                  detect_ok=lambda t: t != [4]), log=lambda m: None)
     assert best.tokens == [2, 4]
     sig = {tuple(t): nd.token_sigma(w, nd.refit(f, w, scores, t).vector, t) for t in ([2, 4], [4])}
     near = {(2, 4): 1.0, (2,): 0.1, (4,): 1.02 * sig[(2, 4)] / sig[(4,)]}
     assert nd.choose_token_set(f, w, scores, w, token_effect(near), log=lambda m: None)[0].tokens == [2, 4]
+
+
+def test_carrier_tokens_are_those_moving_the_right_way_at_least_half_as_far():
+    assert nd.carrier_tokens([0.1, 1.0, -0.9, 0.5, 0.49]) == [1, 3]
+    assert nd.carrier_tokens([-0.2, 0.0]) == []
+
+
+def test_tokens_the_labels_are_not_read_from_can_still_carry_the_edit():
+    # The label is read from token 2 alone (R²), but an edit of token 5 moves it too,
+    # and token 1 the other way: the carriers [2, 5] share token 2's vector and win.
+    w, y, truth = planted(carrier=(2,), noise=0.3)
+    scores = {"age": y}
+    f = nd.fit_all(w, scores, attributes=[nd.Attribute("age", "age", "years", (20.0, 60.0))], log=lambda m: None)["age"]
+    assert f.tokens == [2]
+    gains = {(2,): 1.0, (5,): 0.8, (1,): -1.0, (2, 5): 1.8}
+    best, rows, alone = nd.choose_token_set(f, w, scores, w, token_effect(gains), log=lambda m: None)
+    assert best.tokens == [2, 5] and rows[-1]["source"] == "carriers"
+    single = next(r for r in rows if r["tokens"] == [2])
+    assert np.allclose(best.vector, f.vector) and alone[1] < 0 < alone[5] < alone[2] and single["own"] > 0
+    # Where the carriers' walk stops being faces, the single token stays.
+    best, rows, _ = nd.choose_token_set(f, w, scores, w, token_effect(gains, detect_ok=lambda t: t != [2, 5]), log=lambda m: None)
+    assert best.tokens == [2] and [2, 5] in [r["tokens"] for r in rows]
