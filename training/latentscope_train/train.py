@@ -31,7 +31,7 @@ import torch.nn.functional as F
 
 from . import checkpoint
 from .augment import diff_augment
-from .cpu_share import ThreadGovernor
+from .cpu_share import ThreadGovernor, usable_cores
 from .data import DEFAULT_DATA, Sampler, cached_images
 from .imageio import save_grid
 from .model import Discriminator, Generator, GeneratorConfig
@@ -142,7 +142,7 @@ class Trainer:
         self.device = torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}" if torch.cuda.is_available() else "cpu")
         self.governor = None
         if args.threads == "auto":
-            self.governor = ThreadGovernor(len(os.sched_getaffinity(0)), torch.set_num_threads)
+            self.governor = ThreadGovernor(usable_cores(), torch.set_num_threads)
         elif args.threads:
             torch.set_num_threads(args.threads)
         self.batch = args.batch // self.world

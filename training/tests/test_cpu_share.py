@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 from latentscope_train import cpu_share
@@ -63,6 +65,7 @@ def test_reads_this_machine():
     if busy is None:
         pytest.skip("no /proc/stat here")
     assert busy > 0 and cpu_share.own_cpu_seconds() >= 0
+    assert 1 <= cpu_share.usable_cores() <= (os.cpu_count() or 1)
 
 
 def test_threads_flag(tmp_path):
