@@ -88,10 +88,28 @@ def export_generator(G: Generator, out_dir: str, name: str, dtype: str = "float3
     if dtype == "float16":
         tensors = {k: v.half() for k, v in tensors.items()}
     config = model_config(G, name, dtype, extra)
-    blob = _sorted_metadata(save(tensors, metadata={"format": FORMAT, "format_version": str(FORMAT_VERSION)}))
+    write_export(out_dir, config, tensors, {"format": FORMAT, "format_version": str(FORMAT_VERSION)})
+    return config
+
+
+def read_export(model_dir: str) -> tuple[dict, dict[str, torch.Tensor], dict]:
+    """An exported model folder as (config, tensors, safetensors metadata), for tools
+    that rewrite some tensors and keep the rest bit for bit (regrid, widen)."""
+    from safetensors import safe_open
+    config_path, weights_path = os.path.join(model_dir, "config.json"), os.path.join(model_dir, "generator.safetensors")
+    for p in (config_path, weights_path):
+        if not os.path.isfile(p):
+            raise FileNotFoundError(f"{p}: no such file (is {model_dir} an exported model folder?)")
+    config = json.load(open(config_path))
+    with safe_open(weights_path, framework="pt") as f:
+        return config, {k: f.get_tensor(k) for k in f.keys()}, f.metadata()
+
+
+def write_export(out_dir: str, config: dict, tensors: dict[str, torch.Tensor], metadata: dict) -> None:
+    """The inverse of read_export; both files written atomically."""
+    blob = _sorted_metadata(save(tensors, metadata=metadata))
     write_bytes(os.path.join(out_dir, "generator.safetensors"), blob)
     write_text(os.path.join(out_dir, "config.json"), json.dumps(config, indent=2) + "\n")
-    return config
 
 
 def load_exported(out_dir: str) -> Generator:

@@ -15,15 +15,11 @@ result as it reads any export. config.json records the refit under
 from __future__ import annotations
 
 import argparse
-import json
 import os
 
 import torch
-from safetensors import safe_open
-from safetensors.torch import save
 
-from .atomic import write_bytes, write_text
-from .export import _fit_grid, _sorted_metadata
+from .export import _fit_grid, read_export, write_export
 from .model import upsample_bilinear
 
 
@@ -37,14 +33,8 @@ def regrid(src: str, out: str, grid: int, name: str | None = None) -> dict:
     """Writes the refitted model to `out` and returns its config. `out` may be `src`."""
     if grid < 1:
         raise ValueError(f"--grid must be at least 1, not {grid}")
-    config_path, weights_path = os.path.join(src, "config.json"), os.path.join(src, "generator.safetensors")
-    for p in (config_path, weights_path):
-        if not os.path.isfile(p):
-            raise FileNotFoundError(f"{p}: no such file (is {src} an exported model folder?)")
-    config = json.load(open(config_path))
-    with safe_open(weights_path, framework="pt") as f:
-        metadata = f.metadata()
-        tensors = {k: f.get_tensor(k) for k in f.keys()}
+    config, tensors, metadata = read_export(src)
+    weights_path = os.path.join(src, "generator.safetensors")
     refit = []
     for layer in config["layers"]:
         res, key = layer["res"], f"synthesis.{layer['name']}.pos"
@@ -64,9 +54,7 @@ def regrid(src: str, out: str, grid: int, name: str | None = None) -> dict:
     training = dict(config.get("training") or {})
     training["pos_refit"] = {"grid": grid, "layers": refit, "source": os.path.basename(os.path.normpath(src))}
     config["training"] = training
-    blob = _sorted_metadata(save(tensors, metadata=metadata))
-    write_bytes(os.path.join(out, "generator.safetensors"), blob)
-    write_text(os.path.join(out, "config.json"), json.dumps(config, indent=2) + "\n")
+    write_export(out, config, tensors, metadata)
     return config
 
 
