@@ -7,17 +7,17 @@ A warm start for a generator with more capacity where the faces need it (the 32x
 a widened resolution is copied k times (k = new width / old width), each copy inside
 its head's block of channels. That keeps every LayerNorm exact (a set of channels each
 repeated k times has the same mean and variance) and every style exact (values and
-positional encodings are copied). Where a layer reads the copies, its query and conv
-weights are shared equally between them, so the sums are those of the original.
+positional encodings are copied). Where a layer reads the copies, each of its query and
+conv weights is split between them in shares drawn at random per weight (`--seed`) that
+sum to one, so the sums are those of the original.
 
-Exact copies would stay copies in training (they get the same gradients), so the conv
-weights that write them are jittered by `--jitter` times the weights' RMS, with a
-jitter that sums to zero over the copies of each channel (Net2Net's symmetry breaking):
-the mean of the copies, which is what the next layer reads, moves only where a
-LeakyReLU changes side, and the LayerNorm's variance only to second order. With
-`--jitter 0` the widened model draws exactly what the source does. Everything else is
-copied bit for bit, so the latent space (mapping, w_avg, the directions' W) is the
-source model's. config.json records the widening under `training.widened`.
+The shares matter: copies read with equal weights get the same gradients and stay
+copies (Net2Net adds noise to their weights instead, which in training here left the
+copies' updates 0.99 alike after 12 kimg, docs/training.md). With shares that differ
+from one output to the next, each copy's gradient is another mix of the outputs'
+gradients, and the copies grow apart from the first step. Everything else is copied bit
+for bit, so the latent space (mapping, w_avg, the directions' W) is the source model's.
+config.json records the widening under `training.widened`.
 """
 from __future__ import annotations
 
@@ -39,29 +39,24 @@ def channel_map(width: int, factor: int, heads: int) -> torch.Tensor:
     return (j // (group * factor)) * group + (j % (group * factor)) % group
 
 
-def zero_sum_jitter(src: torch.Tensor, shape: tuple, gen: torch.Generator) -> torch.Tensor:
-    """Standard Gaussian jitter [len(src), *shape] less its mean over the rows that copy
-    one source channel, so that it sums to zero over them."""
-    d = torch.randn((len(src), *shape), generator=gen, dtype=torch.float64)
-    width = int(src.max()) + 1
-    mean = torch.zeros((width, *shape), dtype=torch.float64).index_add_(0, src, d)
-    counts = torch.bincount(src, minlength=width).double().view(-1, *([1] * len(shape)))
-    return (d - (mean / counts)[src]).float()
+def split_shares(src: torch.Tensor, shape: tuple, gen: torch.Generator) -> torch.Tensor:
+    """Shares [shape[0], len(src), *shape[1:]] for a weight that reads widened channels
+    along dim 1: uniform random, summing to one over the copies of each source channel."""
+    full = (shape[0], len(src), *shape[1:])
+    raw = torch.rand(full, generator=gen, dtype=torch.float64) + 1e-3   # never all on one copy
+    total = torch.zeros((shape[0], int(src.max()) + 1, *shape[1:]), dtype=torch.float64).index_add_(1, src, raw)
+    return (raw / total.index_select(1, src)).float()
 
 
-def widen(src_dir: str, out: str, channels: dict, jitter: float = 0.2, seed: int = 0,
-          name: str | None = None) -> dict:
+def widen(src_dir: str, out: str, channels: dict, seed: int = 0, name: str | None = None) -> dict:
     """Writes the widened model to `out` and returns its config. channels: resolution
-    (str or int) -> new width, a whole multiple of the current one; jitter: relative size
-    of the symmetry-breaking jitter (0: an exact copy)."""
-    if not jitter >= 0:
-        raise ValueError(f"--jitter must be at least 0, not {jitter}")
+    (str or int) -> new width, a whole multiple of the current one."""
     config, t, metadata = read_export(src_dir)
     t = {k: v.float() for k, v in t.items()}
     cfg = GeneratorConfig.from_dict(config)
 
     gen = torch.Generator().manual_seed(seed)
-    maps, shares, new_channels = {}, {}, dict(cfg.channels)
+    maps, new_channels = {}, dict(cfg.channels)
     for res, width in sorted(((str(r), int(c)) for r, c in channels.items()), key=lambda rc: int(rc[0])):
         if res not in cfg.channels:
             raise ValueError(f"{src_dir} has no {res}x{res} layers (resolutions {', '.join(cfg.channels)})")
@@ -73,7 +68,7 @@ def widen(src_dir: str, out: str, channels: dict, jitter: float = 0.2, seed: int
         if res == "4":
             raise ValueError("the 4x4 layers read the learned constant; widen 8x8 and finer")
         src = channel_map(old, width // old, cfg.heads)
-        maps[res], shares[res] = src, torch.full((width,), old / width)
+        maps[res] = src
         new_channels[res] = width
 
     out_t = dict(t)
@@ -81,18 +76,17 @@ def widen(src_dir: str, out: str, channels: dict, jitter: float = 0.2, seed: int
         p = f"synthesis.{spec.name}."
         r_in = str(spec.res // 2 if spec.up else spec.res)
         r_out = str(spec.res)
-        if r_in in maps:  # the layer reads widened features: copy per channel, share the reads
-            m, a = maps[r_in], shares[r_in]
+        if r_in in maps:  # the layer reads widened features: copy per channel, split the reads
+            m = maps[r_in]
             out_t[p + "pos"] = t[p + "pos"][:, m]
             out_t[p + "value.weight"] = t[p + "value.weight"][m]
             out_t[p + "value.bias"] = t[p + "value.bias"][m]
-            out_t[p + "query.weight"] = t[p + "query.weight"][:, m] * a
-            out_t[p + "conv.weight"] = t[p + "conv.weight"][:, m] * a.view(1, -1, 1, 1)
+            for key in ("query.weight", "conv.weight"):
+                w = t[p + key]
+                out_t[p + key] = w[:, m] * split_shares(m, (w.shape[0], *w.shape[2:]), gen)
         if not spec.is_torgb and r_out in maps:  # the layer writes widened features
             m = maps[r_out]
-            w = out_t[p + "conv.weight"][m]
-            rms = w.square().mean(dim=(1, 2, 3), keepdim=True).sqrt()
-            out_t[p + "conv.weight"] = w + zero_sum_jitter(m, tuple(w.shape[1:]), gen) * rms * jitter
+            out_t[p + "conv.weight"] = out_t[p + "conv.weight"][m]
             out_t[p + "bias"] = t[p + "bias"][m]
 
     wide_cfg = GeneratorConfig.from_dict({**config, "channels": new_channels})
@@ -101,7 +95,7 @@ def widen(src_dir: str, out: str, channels: dict, jitter: float = 0.2, seed: int
                               config.get("dtype", "float32"))
     training = dict(config.get("training") or {})
     training["widened"] = {"from": {r: cfg.ch(int(r)) for r in maps}, "to": {r: new_channels[r] for r in maps},
-                           "jitter": jitter, "seed": seed, "source": os.path.basename(os.path.normpath(src_dir))}
+                           "seed": seed, "source": os.path.basename(os.path.normpath(src_dir))}
     new_config["training"] = training
     dtype = torch.float16 if new_config["dtype"] == "float16" else torch.float32
     write_export(out, new_config, {k: v.to(dtype).contiguous() for k, v in out_t.items()}, metadata)
@@ -113,16 +107,14 @@ def main(argv=None):
     p.add_argument("--model", required=True, help="exported model folder to read")
     p.add_argument("--channels", required=True, help='JSON: resolution -> new width, e.g. \'{"32": 96, "64": 48}\'')
     p.add_argument("--out", required=True, help="model folder to write")
-    p.add_argument("--jitter", type=float, default=0.2,
-                   help="symmetry-breaking jitter of the copies, relative to the weights' RMS (0: exact)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the jitter")
+    p.add_argument("--seed", type=int, default=0, help="seed of the shares")
     p.add_argument("--name", default=None, help="model name (default: the source model's)")
     args = p.parse_args(argv)
     try:
         channels = json.loads(args.channels)
         if not isinstance(channels, dict):
             raise ValueError("--channels must be a JSON object, resolution -> width")
-        config = widen(args.model, args.out, channels, args.jitter, args.seed, args.name)
+        config = widen(args.model, args.out, channels, args.seed, args.name)
     except (OSError, ValueError, KeyError) as e:
         p.exit(2, f"widen: {e}\n")
     w = config["training"]["widened"]
