@@ -30,6 +30,7 @@ import numpy as np
 import torch
 
 from . import facecheck
+from .atomic import write_text
 from .data import DEFAULT_DATA, load_images
 from .export import load_exported
 from .imageio import to_uint8
@@ -75,21 +76,42 @@ def image_stats(images: np.ndarray) -> tuple[dict, np.ndarray]:
     return stats, feats
 
 
+def _generated_vs_real(fake: np.ndarray, real_feats: np.ndarray, first_seed: int) -> tuple[dict, dict]:
+    """(detection stats, judge figures) of one set of generated images against real set A."""
+    stats, feats = image_stats(fake)
+    return stats, {
+        "seeds": [first_seed, first_seed + len(fake) - 1],
+        "fd_onet": round(facecheck.frechet_distance(feats, real_feats), 5),
+        # Variety: total variance (trace of the covariance) of the generated features
+        # over the real ones'; 1 = as varied as real faces, below = too alike.
+        "variance_ratio_onet": round(float(np.var(feats, axis=0).sum() / np.var(real_feats, axis=0).sum()), 4),
+        "detection_rate": stats["detection_rate"],
+    }
+
+
 def evaluate(G: Generator, data: str, n: int = 1000, psi: float = 1.0, first_seed: int = 0,
-             noise_mode: str = "random", real_seed: int = 0) -> dict:
+             noise_mode: str = "random", real_seed: int = 0, sets: int = 1) -> dict:
+    """The judge's figures for seeds first_seed...first_seed+n-1. With sets > 1, also for
+    the next disjoint sets of n seeds, against the same real images, under `seed_sets`:
+    how much the figures move with the sample alone (the error bar of a comparison)."""
     ok, version = facecheck.facenet_available()
     if not ok:
         raise SystemExit(version)
     t0 = time.time()
     real_a, real_b = real_sets(data, n, real_seed)
     n = len(real_a)
-    fake = generate(G, n, psi, first_seed, noise_mode)
-    if fake.shape[1:3] != real_a.shape[1:3]:
-        raise SystemExit(f"the model makes {fake.shape[1]}px images, the data is {real_a.shape[1]}px")
-    fake_stats, fake_feats = image_stats(fake)
     real_stats, real_feats = image_stats(real_a)
     real_b_feats, _ = facecheck.onet_features(real_b)
-    return {
+    per_set, fake_stats = [], None
+    for k in range(sets):
+        fake = generate(G, n, psi, first_seed + k * n, noise_mode)
+        if fake.shape[1:3] != real_a.shape[1:3]:
+            raise SystemExit(f"the model makes {fake.shape[1]}px images, the data is {real_a.shape[1]}px")
+        stats, figures = _generated_vs_real(fake, real_feats, first_seed + k * n)
+        fake_stats = fake_stats or stats
+        per_set.append(figures)
+    first = per_set[0]
+    results = {
         "judge": {
             "package": f"facenet-pytorch {version}",
             "detector": f"MTCNN, default thresholds {facecheck.load_mtcnn().thresholds}, min face "
@@ -99,22 +121,26 @@ def evaluate(G: Generator, data: str, n: int = 1000, psi: float = 1.0, first_see
         },
         "n": n,
         "psi": psi,
-        "seeds": [first_seed, first_seed + n - 1],
+        "seeds": first["seeds"],
         "noise_mode": noise_mode,
         "generated": fake_stats,
         "real": real_stats,
         "fd_onet": {
-            "generated_vs_real": round(facecheck.frechet_distance(fake_feats, real_feats), 5),
+            "generated_vs_real": first["fd_onet"],
             "real_vs_real": round(facecheck.frechet_distance(real_b_feats, real_feats), 5),
         },
-        # Variety: total variance (trace of the covariance) of the generated features
-        # over the real ones'; 1 = as varied as real faces, below = too alike.
         "variance_ratio_onet": {
-            "generated_vs_real": round(float(np.var(fake_feats, axis=0).sum() / np.var(real_feats, axis=0).sum()), 4),
+            "generated_vs_real": first["variance_ratio_onet"],
             "real_b_vs_real": round(float(np.var(real_b_feats, axis=0).sum() / np.var(real_feats, axis=0).sum()), 4),
         },
-        "seconds": round(time.time() - t0, 1),
     }
+    if sets > 1:
+        summary = {key: {"mean": round(float(np.mean([f[key] for f in per_set])), 5),
+                         "sd": round(float(np.std([f[key] for f in per_set], ddof=1)), 5)}
+                   for key in ("fd_onet", "variance_ratio_onet", "detection_rate")}
+        results["seed_sets"] = {"sets": per_set, **summary}
+    results["seconds"] = round(time.time() - t0, 1)
+    return results
 
 
 def main(argv=None):
@@ -124,22 +150,25 @@ def main(argv=None):
     p.add_argument("--n", type=int, default=1000, help="generated samples, and real images per real set")
     p.add_argument("--psi", type=float, default=1.0, help="truncation (1.0: none)")
     p.add_argument("--first-seed", type=int, default=0)
+    p.add_argument("--sets", type=int, default=1,
+                   help="judge this many disjoint sets of N seeds (first-seed, first-seed+N, ...) and report "
+                        "each and their mean and standard deviation under seed_sets (the top level stays the first set's)")
     p.add_argument("--noise", default="random", choices=[m.value for m in NoiseMode])
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
     p.add_argument("--out", default=None, help="write the results here as JSON (also printed)")
     args = p.parse_args(argv)
     if args.n < 2:
         raise SystemExit("--n must be at least 2")
+    if args.sets < 1:
+        raise SystemExit("--sets must be at least 1")
     if args.threads:
         torch.set_num_threads(args.threads)
     G = load_exported(args.model)
     results = {"model": os.path.basename(os.path.normpath(args.model)), "data": os.path.abspath(args.data),
-               **evaluate(G, args.data, args.n, args.psi, args.first_seed, args.noise)}
+               **evaluate(G, args.data, args.n, args.psi, args.first_seed, args.noise, sets=args.sets)}
     text = json.dumps(results, indent=2)
     if args.out:
-        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-        with open(args.out, "w") as f:
-            f.write(text + "\n")
+        write_text(args.out, text + "\n")
     print(text)
     return results
 

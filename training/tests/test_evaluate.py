@@ -180,3 +180,22 @@ def test_variance_ratio_sees_a_collapsed_model(tmp_path, shards):
     export_generator(G, str(tmp_path / "collapsed"), "c", "float32")
     res = evaluate.main(["--model", str(tmp_path / "collapsed"), "--data", shards, "--n", "8", "--threads", "1"])
     assert res["variance_ratio_onet"]["generated_vs_real"] < 1e-3
+
+
+@needs_facenet
+def test_seed_sets_judge_disjoint_samples_against_the_same_real_images(tmp_path, shards):
+    _, model = exported(tmp_path)
+    common = ["--model", model, "--data", shards, "--n", "8", "--threads", "1"]
+    res = evaluate.main(common + ["--sets", "2"])
+    sets = res["seed_sets"]["sets"]
+    assert [s["seeds"] for s in sets] == [[0, 7], [8, 15]]
+    assert sets[0]["fd_onet"] == res["fd_onet"]["generated_vs_real"]   # the top level is the first set
+    second = evaluate.main(common + ["--first-seed", "8"])
+    assert sets[1]["fd_onet"] == second["fd_onet"]["generated_vs_real"]
+    assert sets[1]["variance_ratio_onet"] == second["variance_ratio_onet"]["generated_vs_real"]
+    fds = [s["fd_onet"] for s in sets]
+    assert res["seed_sets"]["fd_onet"]["mean"] == pytest.approx(np.mean(fds), abs=1e-5)
+    assert res["seed_sets"]["fd_onet"]["sd"] == pytest.approx(np.std(fds, ddof=1), abs=1e-5)
+    assert "seed_sets" not in second
+    with pytest.raises(SystemExit, match="--sets"):
+        evaluate.main(common + ["--sets", "0"])
