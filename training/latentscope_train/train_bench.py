@@ -14,13 +14,23 @@ G + D step.
 
 Variants: baseline; channels_last (G and D weights in NHWC); compile
 (torch.compile, inductor, of G and D; its compile time is reported apart);
-batch16, batch64 (the images per step); threads1 (one intra-op thread).
+batch16, batch64 (the images per step); threads1 (one intra-op thread). Any other
+change of train.py options is a variant of its own: `--variant NAME='OPTIONS'` adds
+OPTIONS after the baseline's (a later --config or --d-channels replaces the earlier),
+e.g. the narrow generator against a widened one:
+
+    python -m latentscope_train.train_bench --variants baseline \
+        --config '{"pos_grid": 32, "channels": {"4": 128, "8": 128, "16": 64, "32": 96, "64": 48}}' \
+        --variant "narrow=--config '{\"pos_grid\": 32}'"
+
+(OPTIONS is split as a shell would split it, so quote a JSON value inside it.)
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import shlex
 import statistics
 import tempfile
 import time
@@ -33,9 +43,23 @@ from . import train
 VARIANTS = ("baseline", "channels_last", "compile", "batch16", "batch64", "threads1")
 
 
-def trainer_args(variant: str, train_argv: list[str], folder: str):
-    extra = {"batch16": ["--batch", "16"], "batch64": ["--batch", "64"], "threads1": ["--threads", "1"]}.get(variant, [])
+BUILT_IN = {"batch16": ["--batch", "16"], "batch64": ["--batch", "64"], "threads1": ["--threads", "1"]}
+
+
+def trainer_args(variant: str, train_argv: list[str], folder: str, custom: dict | None = None):
+    extra = (custom or {}).get(variant) or BUILT_IN.get(variant, [])
     return train.parse_args(["--run", folder, "--data", folder, *train_argv, *extra, "--d-warmup", "0"])
+
+
+def parse_variant(spec: str) -> tuple[str, list[str]]:
+    """'NAME=OPTIONS' -> (NAME, the options split as a shell would)."""
+    name, sep, options = spec.partition("=")
+    name = name.strip()
+    if not sep or not name or not options.strip():
+        raise ValueError(f"--variant {spec!r}: expected NAME='train.py options'")
+    if name in VARIANTS:
+        raise ValueError(f"--variant {name}: the name of a built-in variant")
+    return name, shlex.split(options)
 
 
 def trainer_for(variant: str, args):
@@ -49,7 +73,8 @@ def trainer_for(variant: str, args):
     return t
 
 
-def measure(variants: list[str], train_argv: list[str], steps: int, warmup: int, threads: int | None) -> list[dict]:
+def measure(variants: list[str], train_argv: list[str], steps: int, warmup: int, threads: int | None,
+            custom: dict | None = None) -> list[dict]:
     """Builds every variant's trainer, warms each up, then times them round-robin, one
     step of each per round: a machine whose load changes during the run slows every
     variant alike, so the ratios hold where absolute figures would not."""
@@ -61,12 +86,15 @@ def measure(variants: list[str], train_argv: list[str], steps: int, warmup: int,
             try:
                 folder = os.path.join(root, v)
                 os.makedirs(folder)
-                args = trainer_args(v, train_argv, folder)
+                args = trainer_args(v, train_argv, folder, custom)
                 res = train.load_config(args.config).resolution
                 # Random faces in the trainer's image cache: it reads them instead of the data.
                 rng = np.random.default_rng(0)
                 np.save(os.path.join(folder, "images-cache.npy"), rng.integers(0, 256, (512, res, res, 3), dtype=np.uint8))
-                n_threads = 1 if v == "threads1" else (threads or os.cpu_count())
+                # a variant's own --threads N counts; 'auto' (a running training's setting) means all cores here
+                n_threads = args.threads if isinstance(args.threads, int) else (threads if isinstance(threads, int) else os.cpu_count())
+                if v == "threads1":
+                    n_threads = 1
                 torch.set_num_threads(n_threads)
                 t = trainer_for(v, args)
                 t0 = time.perf_counter()
@@ -104,10 +132,18 @@ def main(argv=None):
     p.add_argument("--steps", type=int, default=6, help="timed steps per variant")
     p.add_argument("--warmup", type=int, default=2, help="untimed steps first (compile: includes compiling)")
     p.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated, from {', '.join(VARIANTS)}")
+    p.add_argument("--variant", action="append", default=[], metavar="NAME=OPTIONS",
+                   help="a variant of your own: train.py options added to the baseline's (repeatable)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     args, train_argv = p.parse_known_args(argv)
-    variants = [v for v in args.variants.split(",") if v]
-    bad = [v for v in variants if v not in VARIANTS]
+    try:
+        custom = dict(parse_variant(v) for v in args.variant)
+        for name, options in custom.items():
+            train.parse_args(["--run", ".", *train_argv, *options])   # refused here, not after the others ran
+    except (ValueError, SystemExit) as e:
+        p.error(str(e) if isinstance(e, ValueError) else f"--variant: its options are not train.py's")
+    variants = [v for v in args.variants.split(",") if v] + [v for v in custom if v not in args.variants.split(",")]
+    bad = [v for v in variants if v not in VARIANTS and v not in custom]
     if bad or not variants:
         p.error(f"unknown variant {', '.join(bad) or '(none)'}; choose from {', '.join(VARIANTS)}")
     if args.steps < 1 or args.warmup < 1:
@@ -116,7 +152,7 @@ def main(argv=None):
         variants.remove("baseline")
     variants.insert(0, "baseline")
     threads_arg = train.parse_args(["--run", ".", *train_argv]).threads
-    rows = measure(variants, train_argv, args.steps, args.warmup, threads_arg)
+    rows = measure(variants, train_argv, args.steps, args.warmup, threads_arg, custom)
     base = rows[0].get("images_per_s")
     for r in rows:
         if "images_per_s" in r and base:
