@@ -142,3 +142,25 @@ def test_a_warm_start_keeps_its_ema_half_life_across_a_resume(tmp_path, shards, 
     checkpoint.save(checkpoint.compact(t.state()), path)
     u = Trainer(args(tmp_path / "other", shards, small64_json, "--resume-from", path))
     assert u.warm_start
+
+
+def test_the_committed_checkpoint_is_the_recipes_and_resumable():
+    """training/checkpoints/ holds one compact checkpoint, within the budget, of the run that
+    scripts/train.sh resumes: the same file name, generator config and D widths."""
+    import json
+    import re
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    folder = os.path.join(root, "training", "checkpoints")
+    files = sorted(f for f in os.listdir(folder) if f.endswith(".pt"))
+    script = open(os.path.join(root, "scripts", "train.sh")).read()
+    compact_name = re.search(r"compact=\$root/training/checkpoints/(\S+\.pt)", script).group(1)
+    assert files == [compact_name]
+    path = os.path.join(folder, compact_name)
+    assert os.path.getsize(path) <= checkpoint.BUDGET
+    ck = checkpoint.load(path)
+    assert {"G", "G_ema", "D"} <= set(ck) and ck["step"] > 0 and ck["log"]
+    config = json.loads(re.search(r"--config '([^']+)'", script).group(1))
+    d_channels = json.loads(re.search(r"--d-channels '([^']+)'", script).group(1))
+    for key, value in config.items():
+        assert ck["config"][key] == value, key
+    assert {str(k): v for k, v in ck["d_channels"].items()} == d_channels
