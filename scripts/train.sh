@@ -25,7 +25,9 @@ threads=${THREADS:-auto}
 # latentscope_train.widen to twice its channels at 32x32 and 64x64 without changing
 # what it draws; D trains alone for the run's first 200 steps (--d-warmup counts from
 # the run's start). No colour augmentation: D must see colour casts. Learning rates
-# may change between invocations.
+# may change between invocations: from the committed 22.0 kimg checkpoint the run goes on
+# with G at 0.0002, the branch after G at 0.0005 with D at 0.0025 (drifted) and D at
+# 0.0005 (drifted further; docs/training.md, "The wide run, judged").
 wide='{"32": 96, "64": 48}'
 init=$run.init
 recipe=(
@@ -34,7 +36,7 @@ recipe=(
     --init-from "$init"
     --d-warmup 200
     --augment translation
-    --lr-g 0.0005
+    --lr-g 0.0002
 )
 compact=$root/training/checkpoints/utk64-d.pt
 cd training
