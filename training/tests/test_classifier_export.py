@@ -8,6 +8,7 @@ import json
 import os
 import sys
 
+import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file
@@ -103,7 +104,21 @@ def test_classifier_fixture_is_current(tmp_path):
     fixtures.make_tiny_classifier(G, str(tmp_path / "tiny-classifier"), str(tmp_path / "reference.json"))
     for f in ["attributes.json", "attributes.safetensors"]:
         assert filecmp.cmp(tmp_path / "tiny-classifier" / f, os.path.join(FIXTURES, "tiny-classifier", f), shallow=False), f
-    assert filecmp.cmp(tmp_path / "reference.json", os.path.join(FIXTURES, "tiny-classifier-reference.json"), shallow=False)
+    # The reference's faces and outputs come out of float32 convolutions, whose last bits
+    # depend on the CPU's vector unit (AVX2 or AVX-512 kernels): equal up to float32
+    # rounding, not byte for byte. The inputs made without a network must match exactly.
+    made = json.load(open(tmp_path / "reference.json"))
+    committed = json.load(open(os.path.join(FIXTURES, "tiny-classifier-reference.json")))
+    assert sorted(made) == sorted(committed) and made["resolution"] == committed["resolution"]
+    assert [e["name"] for e in made["images"]] == [e["name"] for e in committed["images"]]
+    for a, b in zip(made["images"], committed["images"]):
+        if "seed" not in a:
+            assert a["pixels"] == b["pixels"], a["name"]
+        assert np.allclose(a["pixels"], b["pixels"], rtol=1e-5, atol=1e-5), a["name"]
+    for key in made:
+        if key not in ("resolution", "images"):
+            assert np.allclose(np.asarray(made[key], dtype=float), np.asarray(committed[key], dtype=float),
+                               rtol=1e-5, atol=1e-5), key
     ref = json.load(open(tmp_path / "reference.json"))
     tensors = load_file(str(tmp_path / "tiny-classifier" / "attributes.safetensors"))
     info = json.load(open(tmp_path / "tiny-classifier" / "attributes.json"))
