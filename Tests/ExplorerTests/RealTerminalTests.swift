@@ -240,7 +240,9 @@ enum XWD {
             return
         }
         #expect(graphics("q").contains { $0.contains("'id': 31") }, "the kitty graphics query")
-        #expect(commands().contains { $0.contains("kitty: the terminal answered the kitty graphics query") })
+        // The status line may reach kitty's log after the picture on a loaded machine: wait for it.
+        #expect(waitUntil(20) { commands().contains { $0.contains("kitty: the terminal answered the kitty graphics query") } },
+                "the status line says how the terminal was detected")
         let transmit = try #require(graphics("T").first { $0.contains(id) })
         #expect(transmit.contains("'placement_id': 1") && transmit.contains("'format': 100") && transmit.contains("'quiet': 2"))
 
