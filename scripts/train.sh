@@ -25,7 +25,7 @@ threads=${THREADS:-auto}
 # latentscope_train.widen to twice its channels at 32x32 and 64x64 without changing
 # what it draws; D trains alone for the run's first 200 steps (--d-warmup counts from
 # the run's start). No colour augmentation: D must see colour casts. Learning rates
-# may change between invocations: from the committed 22.0 kimg checkpoint the run goes on
+# may change between invocations: from its 22.0 kimg checkpoint (commit c9c9514) the run goes on
 # with G at 0.0002, the branch after G at 0.0005 with D at 0.0025 (drifted) and D at
 # 0.0005 (drifted further; docs/training.md, "The wide run, judged").
 wide='{"32": 96, "64": 48}'
