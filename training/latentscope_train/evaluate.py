@@ -16,6 +16,11 @@ real images it reports:
     generated images and of the real set A, and, as the floor, between two
     disjoint real sets A and B of the same size N ("real_vs_real").
 
+With --smooth, every image (real and generated) first loses the finest level of its
+Laplacian pyramid (swd.py: the 64x64 detail, what a 5-tap Gaussian blur and 2x
+subsampling take away), so the judge sees the faces without their finest texture:
+comparing the two runs of it tells how much of a distance is fine texture.
+
 Lower FD is better; a perfect generator would be near the real-vs-real floor.
 FD depends on N, so compare numbers only at the same N.
 """
@@ -90,7 +95,7 @@ def _generated_vs_real(fake: np.ndarray, real_feats: np.ndarray, first_seed: int
 
 
 def evaluate(G: Generator, data: str, n: int = 1000, psi: float = 1.0, first_seed: int = 0,
-             noise_mode: str = "random", real_seed: int = 0, sets: int = 1) -> dict:
+             noise_mode: str = "random", real_seed: int = 0, sets: int = 1, smooth: bool = False) -> dict:
     """The judge's figures for seeds first_seed...first_seed+n-1. With sets > 1, also for
     the next disjoint sets of n seeds, against the same real images, under `seed_sets`:
     how much the figures move with the sample alone (the error bar of a comparison)."""
@@ -100,6 +105,11 @@ def evaluate(G: Generator, data: str, n: int = 1000, psi: float = 1.0, first_see
     t0 = time.time()
     real_a, real_b = real_sets(data, n, real_seed)
     n = len(real_a)
+    if smooth:
+        from .swd import without_finest_detail as view
+    else:
+        view = lambda images: images
+    real_a, real_b = view(real_a), view(real_b)
     real_stats, real_feats = image_stats(real_a)
     real_b_feats, _ = facecheck.onet_features(real_b)
     per_set, fake_stats = [], None
@@ -107,6 +117,7 @@ def evaluate(G: Generator, data: str, n: int = 1000, psi: float = 1.0, first_see
         fake = generate(G, n, psi, first_seed + k * n, noise_mode)
         if fake.shape[1:3] != real_a.shape[1:3]:
             raise SystemExit(f"the model makes {fake.shape[1]}px images, the data is {real_a.shape[1]}px")
+        fake = view(fake)
         stats, figures = _generated_vs_real(fake, real_feats, first_seed + k * n)
         fake_stats = fake_stats or stats
         per_set.append(figures)
@@ -121,6 +132,7 @@ def evaluate(G: Generator, data: str, n: int = 1000, psi: float = 1.0, first_see
         },
         "n": n,
         "psi": psi,
+        "smooth": smooth,
         "seeds": first["seeds"],
         "noise_mode": noise_mode,
         "generated": fake_stats,
@@ -154,6 +166,8 @@ def main(argv=None):
                    help="judge this many disjoint sets of N seeds (first-seed, first-seed+N, ...) and report "
                         "each and their mean and standard deviation under seed_sets (the top level stays the first set's)")
     p.add_argument("--noise", default="random", choices=[m.value for m in NoiseMode])
+    p.add_argument("--smooth", action="store_true",
+                   help="judge every image (real and generated) without its finest pyramid level (the 64x64 detail)")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
     p.add_argument("--out", default=None, help="write the results here as JSON (also printed)")
     args = p.parse_args(argv)
@@ -165,7 +179,8 @@ def main(argv=None):
         torch.set_num_threads(args.threads)
     G = load_exported(args.model)
     results = {"model": os.path.basename(os.path.normpath(args.model)), "data": os.path.abspath(args.data),
-               **evaluate(G, args.data, args.n, args.psi, args.first_seed, args.noise, sets=args.sets)}
+               **evaluate(G, args.data, args.n, args.psi, args.first_seed, args.noise, sets=args.sets,
+                          smooth=args.smooth)}
     text = json.dumps(results, indent=2)
     if args.out:
         write_text(args.out, text + "\n")

@@ -199,3 +199,14 @@ def test_seed_sets_judge_disjoint_samples_against_the_same_real_images(tmp_path,
     assert "seed_sets" not in second
     with pytest.raises(SystemExit, match="--sets"):
         evaluate.main(common + ["--sets", "0"])
+
+
+@needs_facenet
+def test_smooth_judges_every_image_without_its_finest_detail(tmp_path, shards):
+    _, model = exported(tmp_path)
+    common = ["--model", model, "--data", shards, "--n", "8", "--threads", "1"]
+    plain, smooth = evaluate.main(common), evaluate.main(common + ["--smooth"])
+    assert plain["smooth"] is False and smooth["smooth"] is True
+    # The real side changed too (both sides are smoothed), not just the generated one.
+    assert smooth["fd_onet"]["real_vs_real"] != plain["fd_onet"]["real_vs_real"]
+    assert smooth["fd_onet"]["generated_vs_real"] != plain["fd_onet"]["generated_vs_real"]
