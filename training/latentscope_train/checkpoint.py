@@ -48,7 +48,8 @@ def compact(full: dict, dtype: torch.dtype = torch.float16, moment_dtype: torch.
             budget: int = BUDGET, log_text: str | None = None) -> dict:
     """A compact checkpoint from a full one (Trainer.state()), within `budget` bytes."""
     out = dict(format=FORMAT, format_version=FORMAT_VERSION,
-               config=full["config"], d_channels=full.get("d_channels"), warm_start=full.get("warm_start", False), args=full["args"],
+               config=full["config"], d_channels=full.get("d_channels"), d_detail=full.get("d_detail", 0),
+               warm_start=full.get("warm_start", False), args=full["args"],
                step=full["step"], nimg=full["nimg"], train_seconds=full["train_seconds"],
                rng=full["rng"], log=log_text, dtype=str(dtype).replace("torch.", ""), omitted=[])
     groups = [("G_ema", lambda: _cast(full["G_ema"], dtype)),

@@ -36,6 +36,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .pyramid import finest_detail
+
 LRELU_SLOPE = 0.2
 LRELU_GAIN = math.sqrt(2.0)
 LN_EPS = 1e-5
@@ -422,8 +424,35 @@ def discriminator_channels(cfg: GeneratorConfig, spec: dict | float | None = Non
     return out
 
 
+class DetailHead(nn.Module):
+    """A second look at the finest octave: the image's finest Laplacian level (what one
+    octave of blur takes away) read by three 3x3 convolutions at full resolution before
+    anything is pooled, then pooled to 8x8, where layout still shows. D's main path has a
+    single 3x3 convolution at 64x64 before it averages 2x2 pixels, too little to tell
+    which fine textures are where (docs/training.md, "At which scale the drift is"). Its
+    logit is added to D's; the last layer starts at zero, so a head added to a trained D
+    changes nothing until it has learnt something."""
+
+    def __init__(self, resolution: int, channels: int):
+        super().__init__()
+        c = channels
+        self.from_rgb = EqualConv2d(3, c, 1)
+        self.convs = nn.ModuleList([EqualConv2d(c, c, 3), EqualConv2d(c, c, 3), EqualConv2d(c, c, 3)])
+        self.pool = max(1, resolution // 8)
+        self.fc = EqualLinear(c * (resolution // self.pool) ** 2, 1)
+        with torch.no_grad():
+            self.fc.weight.zero_()
+
+    def forward(self, img):
+        x = lrelu(self.from_rgb(finest_detail(img)))
+        for conv in self.convs:
+            x = lrelu(conv(x))
+        return self.fc(F.avg_pool2d(x, self.pool).flatten(1))
+
+
 class Discriminator(nn.Module):
-    def __init__(self, cfg: GeneratorConfig, mbstd_group: int = 4, channels: dict | float | None = None):
+    def __init__(self, cfg: GeneratorConfig, mbstd_group: int = 4, channels: dict | float | None = None,
+                 detail: int = 0):
         super().__init__()
         self.channels = discriminator_channels(cfg, channels)
         ch = lambda r: self.channels[str(r)]
@@ -435,6 +464,10 @@ class Discriminator(nn.Module):
         self.conv = EqualConv2d(c4 + 1, c4, 3)
         self.fc = EqualLinear(c4 * 16, c4)
         self.out = EqualLinear(c4, 1)
+        # Registered last, so D's other parameters keep their order (optimiser moments
+        # saved without the head still line up).
+        self.detail_channels = detail
+        self.detail = DetailHead(cfg.resolution, detail) if detail else None
 
     def minibatch_std(self, x):
         """Append the std of features across each group of `mbstd_group`
@@ -456,7 +489,8 @@ class Discriminator(nn.Module):
         x = self.minibatch_std(x)
         x = lrelu(self.conv(x))
         x = lrelu(self.fc(x.flatten(1)))
-        return self.out(x)
+        out = self.out(x)
+        return out + self.detail(img) if self.detail is not None else out
 
 
 # MARK: - helpers

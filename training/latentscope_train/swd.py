@@ -20,39 +20,14 @@ import os
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from .atomic import write_text
 from .data import DEFAULT_DATA
 from .evaluate import generate, real_sets
 from .export import load_exported
+from .pyramid import down, laplacian_pyramid, up
 
-_BLUR = torch.tensor([1.0, 4.0, 6.0, 4.0, 1.0]) / 16.0  # ProGAN's Gaussian pyramid kernel
 PATCH = 7
-
-
-def _down(x: torch.Tensor) -> torch.Tensor:
-    k = (_BLUR[:, None] * _BLUR[None, :]).expand(x.shape[1], 1, 5, 5)
-    return F.conv2d(F.pad(x, (2, 2, 2, 2), mode="reflect"), k, stride=2, groups=x.shape[1])
-
-
-def _up(x: torch.Tensor) -> torch.Tensor:
-    B, C, H, W = x.shape
-    z = x.new_zeros(B, C, H * 2, W * 2)
-    z[:, :, ::2, ::2] = x * 4  # zeros between samples, then the same kernel: the exact transpose of _down
-    k = (_BLUR[:, None] * _BLUR[None, :]).expand(C, 1, 5, 5)
-    return F.conv2d(F.pad(z, (2, 2, 2, 2), mode="reflect"), k, groups=C)
-
-
-def laplacian_pyramid(images: torch.Tensor, min_res: int = 16) -> list[torch.Tensor]:
-    """[B, 3, R, R] -> details at R, R/2, ... down to the Gaussian rest at min_res."""
-    levels, x = [], images
-    while x.shape[-1] > min_res:
-        small = _down(x)
-        levels.append(x - _up(small))
-        x = small
-    levels.append(x)
-    return levels
 
 
 def patches(level: torch.Tensor, per_image: int, rng: np.random.Generator) -> np.ndarray:
@@ -94,7 +69,7 @@ def without_finest_detail(images_u8: np.ndarray) -> np.ndarray:
     """uint8 [N, R, R, 3] images with their finest pyramid level removed (blurred and
     subsampled by 2, then upsampled back to R): what evaluate --smooth judges."""
     x = to_float(images_u8)
-    y = _up(_down(x))
+    y = up(down(x))
     return ((y.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).contiguous().numpy()
 
 

@@ -76,6 +76,9 @@ def parse_args(argv=None):
     p.add_argument("--config", default=None, help="JSON file or inline JSON overriding GeneratorConfig fields")
     p.add_argument("--d-channels", default=None,
                    help="discriminator widths: a factor of G's widths (e.g. 2.5) or inline JSON {\"64\": 64, ...}; default G's")
+    p.add_argument("--d-detail", type=int, default=0,
+                   help="channels of D's detail head, which judges the finest pyramid level at full resolution "
+                        "(0: none); may be added to a run that had none")
     p.add_argument("--d-warmup", type=int, default=0,
                    help="first N steps train D only (G frozen): a fresh D next to a warm-started G")
     p.add_argument("--resume-from", default=None,
@@ -152,7 +155,9 @@ class Trainer:
         torch.manual_seed(args.seed + self.rank)
         self.cfg = load_config(args.config)
         self.G = Generator(self.cfg).to(self.device)
-        self.D = Discriminator(self.cfg, channels=parse_d_channels(args.d_channels)).to(self.device)
+        if args.d_detail < 0:
+            raise SystemExit("--d-detail must be 0 (no detail head) or a channel count")
+        self.D = Discriminator(self.cfg, channels=parse_d_channels(args.d_channels), detail=args.d_detail).to(self.device)
         resume = self.pick_resume()
         # A warm-started G is already a good generator: its EMA starts there with the
         # full half-life (the ramp-up is for a G that starts as noise).
@@ -190,7 +195,7 @@ class Trainer:
 
     def state(self):
         return dict(
-            config=self.cfg.to_dict(), d_channels=self.D.channels, warm_start=self.warm_start, args=vars(self.args), step=self.step, nimg=self.nimg,
+            config=self.cfg.to_dict(), d_channels=self.D.channels, d_detail=self.D.detail_channels, warm_start=self.warm_start, args=vars(self.args), step=self.step, nimg=self.nimg,
             train_seconds=self.train_seconds, G=self.G.state_dict(), D=self.D.state_dict(),
             G_ema=self.G_ema.state_dict(), opt_G=self.opt_G.state_dict(), opt_D=self.opt_D.state_dict(),
             rng=dict(torch=torch.get_rng_state(), numpy=np.random.get_state(), python=random.getstate(),
@@ -218,11 +223,13 @@ class Trainer:
         if ck["config"] != self.cfg.to_dict() or ck.get("d_channels", self.D.channels) != self.D.channels:
             raise SystemExit(f"{path} was trained with another architecture; use a new --run folder")
         self.G.load_state_dict(ck["G"])
-        self.D.load_state_dict(ck["D"])
+        head_added = self.load_D(ck, path)
         self.G_ema.load_state_dict(ck["G_ema"])
         # The saved moments carry on; the learning rates are this invocation's, so a
-        # resumed run can change them.
-        for opt, saved in ((self.opt_G, ck["opt_G"]), (self.opt_D, ck["opt_D"])):
+        # resumed run can change them. D's are rebuilt when it gained a head.
+        for opt, saved in ((self.opt_G, ck["opt_G"]), (self.opt_D, None if head_added else ck["opt_D"])):
+            if saved is None:
+                continue
             rates = [(g["lr"], g["betas"]) for g in opt.param_groups]
             opt.load_state_dict(saved)
             for g, (lr, betas) in zip(opt.param_groups, rates):
@@ -230,6 +237,22 @@ class Trainer:
         self.restore_progress(ck)
         if self.rank == 0:
             print(f"resumed {path} at step {self.step} ({self.nimg / 1000:.1f} kimg)", flush=True)
+
+    def load_D(self, ck, path) -> bool:
+        """D's weights from a checkpoint; True when this run adds a detail head the
+        checkpoint's D did not have (it starts fresh, at zero output)."""
+        saved, wanted = ck.get("d_detail", 0), self.D.detail_channels
+        if saved == wanted:
+            self.D.load_state_dict(ck["D"])
+            return False
+        if saved:
+            raise SystemExit(f"{path} has a detail head of {saved} channels; give --d-detail {saved} "
+                             "(a head can be added to a run, not changed or removed)")
+        res = self.D.load_state_dict(ck["D"], strict=False)
+        assert not res.unexpected_keys and all(k.startswith("detail.") for k in res.missing_keys), res
+        if self.rank == 0:
+            print(f"added a detail head of {wanted} channels to the discriminator of {path}", flush=True)
+        return True
 
     def restore_progress(self, ck):
         """Step counters and random streams, from either kind of checkpoint."""
@@ -248,7 +271,7 @@ class Trainer:
             raise SystemExit(f"{path} was trained with another architecture (see its config); "
                              "give the same --config and --d-channels, or use another --run folder")
         self.G.load_state_dict(ck["G"])
-        self.D.load_state_dict(ck["D"])
+        self.load_D(ck, path)
         self.G_ema.load_state_dict(ck["G_ema"])
         checkpoint.restore_optimizer(self.opt_G, ck.get("opt_G"))
         checkpoint.restore_optimizer(self.opt_D, ck.get("opt_D"))

@@ -1,3 +1,5 @@
+import math
+
 import pytest
 import torch
 
@@ -91,3 +93,17 @@ def test_minibatch_std_groups_do_not_mix():
     x2[4:] += torch.randn(4, cfg.ch(4), 4, 4)  # change only the second group
     y2 = D.minibatch_std(x2)
     torch.testing.assert_close(y[:4], y2[:4])
+
+
+def test_the_detail_head_judges_only_the_finest_octave():
+    from latentscope_train.model import DetailHead
+    torch.manual_seed(0)
+    head = DetailHead(64, 8)
+    torch.nn.init.normal_(head.fc.weight)  # as if trained: the real head starts at zero
+    x = torch.randn(2, 3, 64, 64)
+    i = torch.arange(64.0)
+    shading = 0.5 * torch.sin(2 * math.pi * i / 64)[None, :] * torch.cos(2 * math.pi * i / 64)[:, None]
+    checker = 0.5 * ((i[:, None] + i[None, :]) % 2 * 2 - 1)
+    with torch.no_grad():
+        base, shaded, textured = head(x), head(x + shading), head(x + checker)
+    assert (shaded - base).abs().max() < 0.1 * (textured - base).abs().max()

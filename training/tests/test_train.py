@@ -152,3 +152,26 @@ def test_auto_threads_start_on_every_core_and_follow_the_machine(tmp_path, shard
         assert t.governor.update() in (1, None) and torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
+
+
+def test_a_detail_head_added_to_a_trained_run_starts_at_zero_and_then_learns(tmp_path, shards, small64_json):
+    run = tmp_path / "run"
+    t = Trainer(train_args(run, shards, small64_json, "--limit-images", "8", "--kimg", "0.004"))
+    t.run()
+    x = torch.randn(3, 3, 64, 64)
+    with torch.no_grad():
+        before = t.D(x)
+    u = Trainer(train_args(run, shards, small64_json, "--limit-images", "8", "--kimg", "0.012", "--d-detail", "8"))
+    assert u.step == 1 and u.D.detail is not None
+    with torch.no_grad():
+        assert torch.allclose(u.D(x), before, atol=1e-6)  # the new head's output layer starts at zero
+    head0 = snapshot(u.D.detail)
+    u.run()
+    assert not torch.equal(head0["fc.weight"], u.D.detail.state_dict()["fc.weight"])
+    ck = torch.load(run / "checkpoint.pt", map_location="cpu", weights_only=False)
+    assert ck["d_detail"] == 8 and "detail.fc.weight" in ck["D"]
+    # The run now has the head: resuming without it (or with another width) is refused.
+    for other in ("0", "16"):
+        with pytest.raises(SystemExit, match="detail head of 8 channels"):
+            Trainer(train_args(run, shards, small64_json, "--limit-images", "8", "--d-detail", other))
+    assert Trainer(train_args(run, shards, small64_json, "--limit-images", "8", "--d-detail", "8")).step == 3
