@@ -4,6 +4,7 @@ from PIL import Image
 
 from latentscope_train.compare import main, parse_seeds
 
+from conftest import SMALL64
 from test_widen import exported
 
 
@@ -39,3 +40,21 @@ def test_errors_name_the_problem_and_write_nothing(tmp_path, capsys):
         main(["--model", str(exported(tmp_path)), "--seeds", "9-1", "--out", str(out)])
     assert "ends before it starts" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_real_row_and_the_finest_detail_under_every_row(tmp_path, shards, capsys):
+    out = tmp_path / "c.png"
+    with pytest.raises(SystemExit):  # a 16px model against 64px faces
+        main(["--model", str(exported(tmp_path, name="tiny")), "--real", shards, "--out", str(out)])
+    assert "holds 64px faces, the models draw 16px" in capsys.readouterr().err and not out.exists()
+    a = exported(tmp_path, cfg=SMALL64, name="a")
+    main(["--model", str(a), "--real", shards, "--detail", "--seeds", "3-4", "--scale", "1", "--out", str(out)])
+    img = np.asarray(Image.open(out)).astype(int)
+    pad, h = 2, 64
+    assert img.shape[:2] == (4 * (h + pad) + pad, 2 * (h + pad) + pad)  # real, its detail, model, its detail
+    cell = lambda r: img[pad + r * (h + pad):pad + r * (h + pad) + h, pad:pad + h]
+    real, real_detail = cell(0), cell(1)
+    assert abs(real_detail.mean() - 127.5) < 12  # the detail is centred on grey
+    assert not np.array_equal(real, real_detail)
+    printed = capsys.readouterr().out
+    assert printed.count("hf ") == 2 and "real faces" in printed
