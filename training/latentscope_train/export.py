@@ -186,11 +186,15 @@ def main(argv=None):
     p.add_argument("--out", required=True, help="model folder, e.g. assets/models/utkface64")
     p.add_argument("--name", default=None, help="model name (default: the folder's name)")
     p.add_argument("--dtype", default="float32", choices=["float32", "float16"])
+    p.add_argument("--net", default="G_ema", choices=["G_ema", "G"],
+                   help="which generator of the checkpoint: the moving average (what is released) or the trained G itself")
     p.add_argument("--w-avg-samples", type=int, default=20000, help="latents to estimate w_avg (0: keep the training average)")
     args = p.parse_args(argv)
     ck = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
     G = Generator(GeneratorConfig.from_dict(ck["config"]))
-    G.load_state_dict(ck["G_ema"])
+    if args.net not in ck:
+        p.exit(2, f"export: {args.checkpoint} holds no {args.net}\n")
+    G.load_state_dict(ck[args.net])
     G.eval()
     if args.w_avg_samples:
         with torch.no_grad():  # a fresh, exact estimate of E[w] for truncation
@@ -201,6 +205,8 @@ def main(argv=None):
     extra = {"training": {"steps": ck["step"], "kimg": round(ck["nimg"] / 1000, 1),
                           "train_seconds": round(ck["train_seconds"]), "dataset": "UTKFace aligned & cropped, 64x64",
                           "license": "non-commercial research only (inherits the UTKFace licence)"}}
+    if args.net != "G_ema":
+        extra["training"]["net"] = args.net  # not the moving average a release ships
     cfg = export_generator(G, args.out, name, args.dtype, extra)
     size = os.path.getsize(os.path.join(args.out, "generator.safetensors"))
     print(f"exported {name}: {cfg['parameters']:,} parameters, {cfg['synthesis_flops'] / 1e9:.2f} GFLOP/image, {size / 2**20:.1f} MiB")
