@@ -79,6 +79,9 @@ def parse_args(argv=None):
     p.add_argument("--d-detail", type=int, default=0,
                    help="channels of D's detail head, which judges the finest pyramid level at full resolution "
                         "(0: none); may be added to a run that had none")
+    p.add_argument("--g-frozen-res", default="",
+                   help="comma-separated resolutions whose synthesis layers G does not train (e.g. 64); "
+                        "they stay in the optimiser, so checkpoints resume with or without it")
     p.add_argument("--d-warmup", type=int, default=0,
                    help="first N steps train D only (G frozen): a fresh D next to a warm-started G")
     p.add_argument("--resume-from", default=None,
@@ -166,6 +169,7 @@ class Trainer:
             from .export import init_from_exported
             init_from_exported(self.G, args.init_from)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
+        self.frozen = self.freeze_resolutions(args.g_frozen_res)
         c = args.r1_interval / (args.r1_interval + 1)  # lazy regularisation keeps the effective step
         self.lr_g = args.lr if args.lr_g is None else args.lr_g
         self.opt_G = torch.optim.Adam(self.G.parameters(), lr=self.lr_g, betas=(0.0, 0.99), eps=1e-8)
@@ -190,6 +194,26 @@ class Trainer:
         self.sampler = Sampler(images, self.batch, self.data_gen)
         fixed = torch.Generator().manual_seed(123)
         self.fixed_z = torch.randn(64, self.cfg.tokens, self.cfg.z_dim, generator=fixed).to(self.device)
+
+    def freeze_resolutions(self, spec: str) -> list[str]:
+        """Stop G's synthesis layers at the given resolutions from learning: their
+        parameters get no gradient, so Adam leaves them as they are (the EMA still moves
+        toward G's values, where a resumed run's two differ). Returns the frozen layers' names."""
+        try:
+            wanted = {int(r) for r in spec.split(",") if r.strip()}
+        except ValueError:
+            raise SystemExit(f"--g-frozen-res: {spec!r} is not a list of resolutions such as 32,64")
+        if wanted - set(self.cfg.resolutions):
+            raise SystemExit(f"--g-frozen-res: G has no layers at {sorted(wanted - set(self.cfg.resolutions))} "
+                             f"(its resolutions: {self.cfg.resolutions})")
+        names = []
+        for spec_, layer in zip(self.cfg.layer_specs(), self.G.synthesis.layers):
+            if spec_.res in wanted:
+                layer.requires_grad_(False)
+                names.append(spec_.name)
+        if names and self.rank == 0:
+            print(f"G does not train {', '.join(names)}", flush=True)
+        return names
 
     # MARK: checkpoints
 

@@ -175,3 +175,21 @@ def test_a_detail_head_added_to_a_trained_run_starts_at_zero_and_then_learns(tmp
         with pytest.raises(SystemExit, match="detail head of 8 channels"):
             Trainer(train_args(run, shards, small64_json, "--limit-images", "8", "--d-detail", other))
     assert Trainer(train_args(run, shards, small64_json, "--limit-images", "8", "--d-detail", "8")).step == 3
+
+
+def test_frozen_resolutions_keep_their_weights_while_the_rest_trains(tmp_path, shards, small64_json):
+    t = Trainer(train_args(tmp_path / "run", shards, small64_json, "--limit-images", "8", "--g-frozen-res", "64"))
+    assert t.frozen == ["b64.conv0", "b64.conv1", "b64.torgb"]
+    G0, E0 = snapshot(t.G), snapshot(t.G_ema)
+    t.train_step()
+    t.train_step()
+    G1, E1 = t.G.state_dict(), t.G_ema.state_dict()
+    frozen = [i for i, s in enumerate(t.cfg.layer_specs()) if s.res == 64]
+    for k in G0:
+        in_frozen = any(k.startswith(f"synthesis.layers.{i}.") for i in frozen)
+        if in_frozen and not k.endswith("noise_const"):
+            assert torch.equal(G0[k], G1[k]) and torch.equal(E0[k], E1[k]), k
+    assert not torch.equal(G0["synthesis.layers.0.conv.weight"], G1["synthesis.layers.0.conv.weight"])
+    for bad, msg in (("64,x", "not a list of resolutions"), ("128", "no layers at")):
+        with pytest.raises(SystemExit, match=msg):
+            Trainer(train_args(tmp_path / "r2", shards, small64_json, "--limit-images", "8", "--g-frozen-res", bad))
