@@ -164,3 +164,5 @@ def test_the_committed_checkpoint_is_the_recipes_and_resumable():
     for key, value in config.items():
         assert ck["config"][key] == value, key
     assert {str(k): v for k, v in ck["d_channels"].items()} == d_channels
+    detail = re.search(r"--d-detail (\d+)", script)
+    assert ck.get("d_detail", 0) == (int(detail.group(1)) if detail else 0)
