@@ -22,7 +22,7 @@ import torch
 
 from .evaluate import real_sets
 from .export import load_exported
-from .imageio import save_grid
+from .imageio import from_uint8, save_grid
 from .pyramid import finest_detail
 from .rng import seed_z
 from .stripes import hf_energy
@@ -61,7 +61,7 @@ def rows(models: list[str], seeds: list[int]) -> torch.Tensor:
 def real_row(data: str, n: int) -> torch.Tensor:
     """The first n faces of the judge's real set A, [n, 3, R, R] in [-1, 1]."""
     real, _ = real_sets(data, n, 0)
-    return torch.from_numpy(real[:n]).permute(0, 3, 1, 2).float() / 127.5 - 1
+    return from_uint8(real[:n])
 
 
 def with_detail(imgs: torch.Tensor, cols: int) -> torch.Tensor:

@@ -17,7 +17,7 @@ real images it reports:
     disjoint real sets A and B of the same size N ("real_vs_real").
 
 With --smooth, every image (real and generated) first loses the finest level of its
-Laplacian pyramid (swd.py: the 64x64 detail, what a 5-tap Gaussian blur and 2x
+Laplacian pyramid (pyramid.py: the 64x64 detail, what a 5-tap Gaussian blur and 2x
 subsampling take away), so the judge sees the faces without their finest texture:
 comparing the two runs of it tells how much of a distance is fine texture.
 
@@ -40,6 +40,7 @@ from .data import DEFAULT_DATA, load_images
 from .export import load_exported
 from .imageio import to_uint8
 from .model import Generator, NoiseMode
+from .pyramid import without_finest_detail
 from .rng import seed_z
 
 
@@ -105,10 +106,7 @@ def evaluate(G: Generator, data: str, n: int = 1000, psi: float = 1.0, first_see
     t0 = time.time()
     real_a, real_b = real_sets(data, n, real_seed)
     n = len(real_a)
-    if smooth:
-        from .swd import without_finest_detail as view
-    else:
-        view = lambda images: images
+    view = without_finest_detail if smooth else (lambda images: images)
     real_a, real_b = view(real_a), view(real_b)
     real_stats, real_feats = image_stats(real_a)
     real_b_feats, _ = facecheck.onet_features(real_b)

@@ -15,6 +15,11 @@ def to_uint8(imgs: torch.Tensor) -> np.ndarray:
     return x.round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
 
 
+def from_uint8(images: np.ndarray) -> torch.Tensor:
+    """uint8 [N, H, W, 3] -> float [N, 3, H, W] in [-1, 1]; the inverse of to_uint8."""
+    return torch.from_numpy(images).permute(0, 3, 1, 2).float() / 127.5 - 1.0
+
+
 def save_grid(imgs: torch.Tensor, path: str, cols: int = 8, pad: int = 2, scale: int = 1):
     """Write images as one PNG grid, atomically (temp file + rename)."""
     arr = to_uint8(imgs)

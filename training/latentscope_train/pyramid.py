@@ -4,12 +4,15 @@
 Three users share it so that they mean the same thing by "the finest detail": the
 sliced Wasserstein distance per level (swd.py), the judge without the finest level
 (evaluate --smooth) and the discriminator's detail head (model.DetailHead).
-Differentiable; every function takes and returns float [B, C, H, W].
+Differentiable; every function but the last takes and returns float [B, C, H, W].
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
+
+from .imageio import from_uint8, to_uint8
 
 _TAPS = (1.0, 4.0, 6.0, 4.0, 1.0)
 
@@ -46,3 +49,9 @@ def laplacian_pyramid(images: torch.Tensor, min_res: int = 16) -> list[torch.Ten
         x = small
     levels.append(x)
     return levels
+
+
+def without_finest_detail(images_u8: np.ndarray) -> np.ndarray:
+    """uint8 [N, R, R, 3] images with their finest level removed (blurred and subsampled
+    by 2, then upsampled back to R): what evaluate --smooth judges."""
+    return to_uint8(up(down(from_uint8(images_u8))))

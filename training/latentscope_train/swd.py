@@ -25,7 +25,8 @@ from .atomic import write_text
 from .data import DEFAULT_DATA
 from .evaluate import generate, real_sets
 from .export import load_exported
-from .pyramid import down, laplacian_pyramid, up
+from .imageio import from_uint8
+from .pyramid import laplacian_pyramid
 
 PATCH = 7
 
@@ -61,22 +62,10 @@ def sliced_wasserstein(a: np.ndarray, b: np.ndarray, directions: int = 512, seed
     return float(np.abs(pa - pb).mean())
 
 
-def to_float(images_u8: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(images_u8).permute(0, 3, 1, 2).float() / 127.5 - 1.0
-
-
-def without_finest_detail(images_u8: np.ndarray) -> np.ndarray:
-    """uint8 [N, R, R, 3] images with their finest pyramid level removed (blurred and
-    subsampled by 2, then upsampled back to R): what evaluate --smooth judges."""
-    x = to_float(images_u8)
-    y = up(down(x))
-    return ((y.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).contiguous().numpy()
-
-
 def descriptors(images_u8: np.ndarray, per_image: int, seed: int) -> list[np.ndarray]:
     """The normalised patches of every pyramid level, finest first."""
     rng = np.random.default_rng(seed)
-    return [normalise(patches(lv, per_image, rng)) for lv in laplacian_pyramid(to_float(images_u8))]
+    return [normalise(patches(lv, per_image, rng)) for lv in laplacian_pyramid(from_uint8(images_u8))]
 
 
 def level_names(resolution: int, min_res: int = 16) -> list[str]:

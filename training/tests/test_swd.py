@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from conftest import SMALL64, random_faces
-from latentscope_train import swd
+from latentscope_train import pyramid, swd
 from latentscope_train.export import export_generator
 from latentscope_train.model import Generator, GeneratorConfig
 
@@ -48,11 +48,11 @@ def test_the_command_compares_models_with_the_real_floor(tmp_path, shards, capsy
 
 def test_without_finest_detail_keeps_smooth_faces_and_drops_pixel_patterns():
     smooth = random_faces(4, seed=5)
-    kept = swd.without_finest_detail(smooth)
+    kept = pyramid.without_finest_detail(smooth)
     assert kept.dtype == np.uint8 and kept.shape == smooth.shape
     smooth_change = np.abs(kept.astype(int) - smooth).mean()
     checker = np.zeros((1, 64, 64, 3), np.uint8)
     checker[:, ::2, ::2] = checker[:, 1::2, 1::2] = 255
-    flat = swd.without_finest_detail(checker)
+    flat = pyramid.without_finest_detail(checker)
     assert np.abs(flat.astype(int) - 128).max() <= 40  # the period-2 pattern is (mostly) gone
     assert smooth_change < 0.05 * np.abs(flat.astype(int) - checker).mean()
