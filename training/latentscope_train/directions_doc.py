@@ -171,6 +171,27 @@ def refit_text(config: dict) -> str:
     return f", its {where} positional encodings refitted to a {r['grid']}×{r['grid']} grid (`training.pos_refit`)"
 
 
+def lineage_text(config: dict) -> str:
+    """Where a warm-started or softened model comes from (config.json's `training`)."""
+    t = config.get("training") or {}
+    out = ""
+    w = t.get("warm_start")
+    if w and w.get("kimg") is not None:
+        out += f", trained on from a model at {kimg_text(w['kimg'])} kimg (`training.warm_start`)"
+    scale = t.get("attention_scale") or {}
+    if scale:
+        where = " and ".join(f"{r}×{r}" for r in sorted(scale, key=int))
+        factors = ", ".join(f"× {scale[r]:g}" for r in sorted(scale, key=int))
+        out += f", its {where} attention softened (keys {factors}, `training.attention_scale`)"
+    return out
+
+
+def total_kimg(config: dict) -> float:
+    """Images shown in training, counting the run a warm start came from."""
+    t = config.get("training") or {}
+    return float(t["kimg"]) + float((t.get("warm_start") or {}).get("kimg") or 0)
+
+
 # MARK: - sections
 
 def overview(inputs: dict) -> list[str]:
@@ -183,8 +204,8 @@ def overview(inputs: dict) -> list[str]:
     parts = ", ".join(f"{n} {'PCA' if m == 'pca' else 'SeFa' if m == 'sefa' else m}" for m, n in methods.items())
     out = [f"All numbers and figures below come from `scripts/make-directions.sh` and refer to the bundled "
            f"`{report['model']}` model at **{kimg_text(kimg)} kimg** (`training.kimg` in its `config.json`)"
-           f"{refit_text(config)}, which ships {sum(methods.values())} directions ({parts}; `docs/figures/{LISTING}`)."]
-    if float(kimg) < EARLY_KIMG:
+           f"{refit_text(config)}{lineage_text(config)}, which ships {sum(methods.values())} directions ({parts}; `docs/figures/{LISTING}`)."]
+    if total_kimg(config) < EARLY_KIMG:
         out[0] += (" That model is early in training, so its faces are barely formed: treat the attribute numbers as a check "
                    "that the pipeline works rather than as a measure of what the directions do to faces.")
     out[0] += (f" `docs/figures/{REPORT}` and `{STATS}` hold every number; this section is written from them by "

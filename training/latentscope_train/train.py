@@ -46,13 +46,13 @@ class MixingGenerator(nn.Module):
         super().__init__()
         self.G, self.mixing_prob = G, mixing_prob
 
-    def forward(self, z, z2):
+    def forward(self, z, z2, return_attn=False):
         G = self.G
         ws = G.broadcast(G.map(z, update_w_avg=True))
         if self.mixing_prob > 0 and torch.rand([]) < self.mixing_prob:
             cutoff = int(torch.randint(1, G.num_layers, []))
             ws[:, cutoff:] = G.broadcast(G.map(z2))[:, cutoff:]
-        return G.synthesis(ws)
+        return G.synthesis(ws, return_attn=return_attn)
 
 
 def parse_args(argv=None):
@@ -82,6 +82,11 @@ def parse_args(argv=None):
     p.add_argument("--g-frozen-res", default="",
                    help="comma-separated resolutions whose synthesis layers G does not train (e.g. 64); "
                         "they stay in the optimiser, so checkpoints resume with or without it")
+    p.add_argument("--attn-floor", default="",
+                   help="RES:FLOOR[,RES:FLOOR...]: G's loss gains weight x mean(max(0, FLOOR - entropy)) over the pixels "
+                        "of its layers at RES x RES, entropy of each pixel's attention over log(tokens): keeps that "
+                        "attention from sharpening (G's own maps; no judge network)")
+    p.add_argument("--attn-floor-weight", type=float, default=1.0, help="weight of --attn-floor in G's loss")
     p.add_argument("--d-warmup", type=int, default=0,
                    help="first N steps train D only (G frozen): a fresh D next to a warm-started G")
     p.add_argument("--resume-from", default=None,
@@ -98,6 +103,34 @@ def parse_args(argv=None):
                    help="torch intra-op threads (default: all cores), or 'auto': the cores other processes leave (cpu_share.py)")
     p.add_argument("--limit-images", type=int, default=None, help="use only the first N images (tests)")
     return p.parse_args(argv)
+
+
+def parse_attn_floor(spec: str) -> dict[int, float]:
+    """'64:0.7' -> {64: 0.7}; every floor must lie in (0, 1)."""
+    floors = {}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        res, sep, floor = part.partition(":")
+        try:
+            r, f = int(res), float(floor)
+        except ValueError:
+            raise SystemExit(f"--attn-floor wants RES:FLOOR pairs such as 64:0.7, not {part!r}") from None
+        if not sep or not 0 < f < 1:
+            raise SystemExit(f"--attn-floor {part!r}: the floor is a normalised entropy, above 0 and below 1")
+        floors[r] = f
+    return floors
+
+
+def attention_floor_penalty(G: Generator, maps: list, floors: dict[int, float]) -> torch.Tensor:
+    """mean over the floored layers of mean over pixels, heads and images of
+    max(0, floor - H / log T), H the entropy of a pixel's attention over the T tokens."""
+    terms = []
+    for layer, a in zip(G.synthesis.layers, maps):     # a: [B, heads, pixels, tokens]
+        floor = floors.get(layer.spec.res)
+        if floor is None:
+            continue
+        h = -(a * a.clamp_min(1e-12).log()).sum(-1) / math.log(a.shape[-1])
+        terms.append(F.relu(floor - h).mean())
+    return torch.stack(terms).mean()
 
 
 def threads_arg(v: str):
@@ -170,6 +203,10 @@ class Trainer:
             init_from_exported(self.G, args.init_from)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         self.frozen = self.freeze_resolutions(args.g_frozen_res)
+        self.attn_floor = parse_attn_floor(args.attn_floor)
+        missing = sorted(set(self.attn_floor) - {layer.spec.res for layer in self.G.synthesis.layers})
+        if missing:
+            raise SystemExit(f"--attn-floor: G has no layers at {', '.join(f'{r}x{r}' for r in missing)}")
         c = args.r1_interval / (args.r1_interval + 1)  # lazy regularisation keeps the effective step
         self.lr_g = args.lr if args.lr_g is None else args.lr_g
         self.opt_G = torch.optim.Adam(self.G.parameters(), lr=self.lr_g, betas=(0.0, 0.99), eps=1e-8)
@@ -329,15 +366,22 @@ class Trainer:
         stats = {}
         # Generator: non-saturating logistic loss through D (D frozen, not DDP-wrapped here).
         self.D.requires_grad_(False)
+        floored = bool(self.attn_floor)
         if self.step < a.d_warmup:  # D catches up with a warm-started G first
             with torch.no_grad():
                 fake = self.G_train(self.latents(), self.latents())
                 loss_G = F.softplus(-self.D(diff_augment(fake, a.augment))).mean()
         else:
-            fake = self.G_train(self.latents(), self.latents())
+            out = self.G_train(self.latents(), self.latents(), floored)
+            fake, maps = out if floored else (out, None)
             loss_G = F.softplus(-self.D(diff_augment(fake, a.augment))).mean()
+            total_G = loss_G
+            if floored:
+                penalty = attention_floor_penalty(self.G, maps, self.attn_floor)
+                total_G = loss_G + a.attn_floor_weight * penalty
+                stats["attn_floor"] = penalty.item()
             self.opt_G.zero_grad(set_to_none=True)
-            loss_G.backward()
+            total_G.backward()
             self.opt_G.step()
         self.D.requires_grad_(True)
         stats["loss_G"] = loss_G.item()

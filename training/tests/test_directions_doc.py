@@ -230,6 +230,20 @@ def test_a_refitted_model_says_so(tmp_path):
     assert "refitted" not in region(generate(tmp_path / "plain"))
 
 
+def test_a_warm_started_softened_model_says_where_it_comes_from(tmp_path):
+    args, page = setup(tmp_path)
+    config = {"name": "synth64", "training": {"kimg": 4.3, "warm_start": {"model": "synth64 v1", "kimg": 201.6},
+                                              "attention_scale": {"64": 0.7}}}
+    (tmp_path / "synth64" / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    assert directions_doc.main(args) == 0
+    body = region(page.read_text(encoding="utf-8"))
+    assert ("**4.3 kimg** (`training.kimg` in its `config.json`), trained on from a model at 201.6 kimg "
+            "(`training.warm_start`), its 64×64 attention softened (keys × 0.7, `training.attention_scale`)") in body
+    # 205.9 kimg in all: not the early-training caveat a model at 4.3 kimg from scratch gets
+    assert "early in training" not in body
+    assert "early in training" in region(generate(tmp_path / "plain"))
+
+
 def test_shipped_page_is_current():
     """docs/directions.md matches the committed docs/figures (rerun the module after changing either)."""
     root = os.path.dirname(TRAINING)

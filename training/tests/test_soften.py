@@ -1,12 +1,12 @@
 import json
-import math
 
 import pytest
 import torch
 from safetensors.torch import load_file
 
-from latentscope_train.export import export_generator, load_exported
-from latentscope_train.model import TINY_CONFIG, Generator, GeneratorConfig, NoiseMode
+from latentscope_train.attention_entropy import model_entropy
+from latentscope_train.export import export_generator
+from latentscope_train.model import TINY_CONFIG, Generator, GeneratorConfig
 from latentscope_train.soften import main, parse_scales, soften
 
 
@@ -20,15 +20,9 @@ def exported(tmp_path, name="src"):
 
 def entropy_by_res(model_dir):
     """Mean normalised entropy of every layer's attention, per resolution."""
-    G = load_exported(str(model_dir))
-    z = torch.randn(4, G.cfg.tokens, G.cfg.z_dim, generator=torch.Generator().manual_seed(1))
-    with torch.no_grad():
-        _, maps = G(z, noise_mode=NoiseMode.CONST, return_attn=True)
     out = {}
-    for layer, a in zip(G.synthesis.layers, maps):
-        p = a.clamp_min(1e-12)
-        h = (-(p * p.log()).sum(-1) / math.log(p.shape[-1])).mean().item()
-        out.setdefault(layer.spec.res, []).append(h)
+    for row in model_entropy(str(model_dir), [0, 1, 2, 3]):
+        out.setdefault(row["res"], []).append(row["entropy"])
     return {r: sum(v) / len(v) for r, v in out.items()}
 
 

@@ -193,3 +193,41 @@ def test_frozen_resolutions_keep_their_weights_while_the_rest_trains(tmp_path, s
     for bad, msg in (("64,x", "not a list of resolutions"), ("128", "no layers at")):
         with pytest.raises(SystemExit, match=msg):
             Trainer(train_args(tmp_path / "r2", shards, small64_json, "--limit-images", "8", "--g-frozen-res", bad))
+
+
+def test_attention_floor_penalty_is_zero_above_the_floor_and_the_gap_below_it():
+    from latentscope_train.model import TINY_CONFIG, GeneratorConfig, Generator
+    from latentscope_train.train import attention_floor_penalty
+    G = Generator(GeneratorConfig.from_dict(TINY_CONFIG))
+    shapes = [(2, 4, l.spec.res ** 2, G.cfg.tokens) for l in G.synthesis.layers]
+    uniform = [torch.full(s, 1.0 / s[-1]) for s in shapes]
+    onehot = [torch.nn.functional.one_hot(torch.zeros(s[:-1], dtype=torch.long), s[-1]).float() for s in shapes]
+    assert attention_floor_penalty(G, uniform, {16: 0.8}).item() == pytest.approx(0.0, abs=1e-6)
+    assert attention_floor_penalty(G, onehot, {16: 0.8}).item() == pytest.approx(0.8, abs=1e-5)
+    mixed = [u if l.spec.res == 16 else o for u, o, l in zip(uniform, onehot, G.synthesis.layers)]
+    assert attention_floor_penalty(G, mixed, {16: 0.8}).item() == pytest.approx(0.0, abs=1e-6)  # only 16x16 counts
+
+
+def test_an_attention_floor_keeps_that_attention_softer(tmp_path, shards, small64_json):
+    from latentscope_train.attention_entropy import layer_entropy
+    z = torch.randn(4, 8, 128, generator=torch.Generator().manual_seed(5))
+
+    def entropy64(*extra):
+        t = Trainer(train_args(tmp_path / f"run{len(extra)}", shards, small64_json, "--limit-images", "8", "--lr", "0.02", *extra))
+        z_ = z[:, : t.cfg.tokens, : t.cfg.z_dim]
+        for _ in range(4):
+            stats = t.train_step()
+        rows = [r for r in layer_entropy(t.G.eval(), z_) if r["res"] == 64]
+        return sum(r["entropy"] for r in rows) / len(rows), stats
+
+    plain, plain_stats = entropy64()
+    floored, stats = entropy64("--attn-floor", "64:0.99", "--attn-floor-weight", "100")
+    assert "attn_floor" not in plain_stats
+    assert 0 < stats["attn_floor"] < 0.99
+    assert floored > plain + 0.005
+
+
+@pytest.mark.parametrize("bad,msg", [("64:1", "below 1"), ("64", "RES:FLOOR"), ("x:0.5", "RES:FLOOR"), ("128:0.5", "no layers at")])
+def test_bad_attention_floors_are_refused(tmp_path, shards, small64_json, bad, msg):
+    with pytest.raises(SystemExit, match=msg):
+        Trainer(train_args(tmp_path / "run", shards, small64_json, "--limit-images", "8", "--attn-floor", bad))
