@@ -77,10 +77,22 @@ public struct TrainingInfo: Codable, Sendable, Equatable {
     public let trainSeconds: Double?
     public let dataset: String?
     public let license: String?
+    /// The model a warm-started run began from; `kimg` counts only the run's own images.
+    public let warmStart: WarmStart?
+    /// Factors the keys of the layers at a resolution were multiplied by after training
+    /// (latentscope_train.soften), by resolution.
+    public let attentionScale: [String: Double]?
+
+    public struct WarmStart: Codable, Sendable, Equatable {
+        public let model: String?
+        public let kimg: Double?
+    }
 
     enum CodingKeys: String, CodingKey {
         case steps, kimg, dataset, license
         case trainSeconds = "train_seconds"
+        case warmStart = "warm_start"
+        case attentionScale = "attention_scale"
     }
 }
 

@@ -100,6 +100,25 @@ import Testing
         #expect(obj?["tokens"] as? Int == 4)
     }
 
+    @Test func infoSaysWhereAWarmStartedSoftenedModelComesFrom() throws {
+        let d = CLI.tempDir()
+        try FileManager.default.copyItem(atPath: CLI.tinyModel, toPath: "\(d)/model")
+        let path = "\(d)/model/config.json"
+        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+        var training = config["training"] as? [String: Any] ?? [:]
+        training["kimg"] = 64.1
+        training["warm_start"] = ["model": "an earlier release", "kimg": 201.6]
+        training["attention_scale"] = ["16": 0.7, "8": 0.9]
+        config["training"] = training
+        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: path))
+        let info = try CLI.run(["info", "--model", "\(d)/model"])
+        #expect(info.status == 0, "\(info.stderr)")
+        #expect(info.out.contains("64.1 kimg (trained on from a model at 201.6 kimg)"))
+        #expect(info.out.contains("softened    attention: 8x8 keys x 0.9, 16x16 keys x 0.7"))
+        let plain = try CLI.run(["info"] + m)
+        #expect(!plain.out.contains("softened") && !plain.out.contains("trained on from"))
+    }
+
     @Test func benchReportsEngineSpeed() throws {
         let r = try CLI.run(["bench", "--runs", "3", "--torch", "off", "--json"] + m)
         #expect(r.status == 0, "\(r.stderr)")

@@ -31,7 +31,13 @@ struct Info: ParsableCommand {
             weights     \(c.dtype.terminalSafe)
             """)
         if let t = c.training {
-            print("training    \(t.kimg.map { "\($0) kimg" } ?? "?"), \((t.dataset ?? "?").terminalSafe)")
+            let from = t.warmStart?.kimg.map { " (trained on from a model at \($0) kimg)" } ?? ""
+            print("training    \(t.kimg.map { "\($0) kimg" } ?? "?")\(from), \((t.dataset ?? "?").terminalSafe)")
+            if let scale = t.attentionScale, !scale.isEmpty {
+                let parts = scale.sorted { (Int($0.key) ?? 0) < (Int($1.key) ?? 0) }
+                    .map { "\($0.key.terminalSafe)x\($0.key.terminalSafe) keys x \($0.value)" }
+                print("softened    attention: \(parts.joined(separator: ", "))")
+            }
             if let l = t.license { print("licence     \(l.terminalSafe)") }
         }
         print("\nlayer  name          res    in -> out  kernel  noise")
