@@ -17,23 +17,12 @@ import argparse
 import os
 
 from .export import read_export, write_export
+from .per_res import parse_per_res
 
 
 def parse_scales(spec: str) -> dict[int, float]:
     """'64:0.6,32:0.9' -> {64: 0.6, 32: 0.9}; every factor must lie in (0, 4]."""
-    scales = {}
-    for part in filter(None, (p.strip() for p in spec.split(","))):
-        res, sep, factor = part.partition(":")
-        try:
-            r, s = int(res), float(factor)
-        except ValueError:
-            raise ValueError(f"--scale wants RES:FACTOR pairs such as 64:0.6, not {part!r}") from None
-        if not sep or not 0 < s <= 4:
-            raise ValueError(f"--scale {part!r}: the factor must be above 0 and at most 4")
-        scales[r] = s
-    if not scales:
-        raise ValueError("--scale names no resolution")
-    return scales
+    return parse_per_res(spec, "--scale", "FACTOR", lambda s: 0 < s <= 4, "the factor must be above 0 and at most 4")
 
 
 def soften(src: str, out: str, scales: dict[int, float], name: str | None = None) -> dict:

@@ -35,6 +35,7 @@ from .cpu_share import ThreadGovernor, usable_cores
 from .data import DEFAULT_DATA, Sampler, cached_images
 from .imageio import save_grid
 from .model import Discriminator, Generator, GeneratorConfig
+from .per_res import parse_per_res
 
 
 class MixingGenerator(nn.Module):
@@ -106,18 +107,14 @@ def parse_args(argv=None):
 
 
 def parse_attn_floor(spec: str) -> dict[int, float]:
-    """'64:0.7' -> {64: 0.7}; every floor must lie in (0, 1)."""
-    floors = {}
-    for part in filter(None, (p.strip() for p in spec.split(","))):
-        res, sep, floor = part.partition(":")
-        try:
-            r, f = int(res), float(floor)
-        except ValueError:
-            raise SystemExit(f"--attn-floor wants RES:FLOOR pairs such as 64:0.7, not {part!r}") from None
-        if not sep or not 0 < f < 1:
-            raise SystemExit(f"--attn-floor {part!r}: the floor is a normalised entropy, above 0 and below 1")
-        floors[r] = f
-    return floors
+    """'64:0.7' -> {64: 0.7}; every floor must lie in (0, 1); '' -> no floor."""
+    if not spec.strip():
+        return {}
+    try:
+        return parse_per_res(spec, "--attn-floor", "FLOOR", lambda f: 0 < f < 1,
+                             "the floor is a normalised entropy, above 0 and below 1")
+    except ValueError as e:
+        raise SystemExit(str(e)) from None
 
 
 def attention_floor_penalty(G: Generator, maps: list, floors: dict[int, float]) -> torch.Tensor:
