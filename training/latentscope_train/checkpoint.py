@@ -50,7 +50,7 @@ def compact(full: dict, dtype: torch.dtype = torch.float16, moment_dtype: torch.
     out = dict(format=FORMAT, format_version=FORMAT_VERSION,
                config=full["config"], d_channels=full.get("d_channels"), d_detail=full.get("d_detail", 0),
                warm_start=full.get("warm_start", False), args=full["args"],
-               step=full["step"], nimg=full["nimg"], train_seconds=full["train_seconds"],
+               step=full["step"], nimg=full["nimg"], train_seconds=full["train_seconds"], pl_mean=full.get("pl_mean", 0.0),
                rng=full["rng"], log=log_text, dtype=str(dtype).replace("torch.", ""), omitted=[])
     groups = [("G_ema", lambda: _cast(full["G_ema"], dtype)),
               ("G", lambda: _cast(full["G"], dtype)),

@@ -88,6 +88,12 @@ def parse_args(argv=None):
                         "of its layers at RES x RES, entropy of each pixel's attention over log(tokens): keeps that "
                         "attention from sharpening (G's own maps; no judge network)")
     p.add_argument("--attn-floor-weight", type=float, default=1.0, help="weight of --attn-floor in G's loss")
+    p.add_argument("--pl-weight", type=float, default=0.0,
+                   help="path length regularisation of G (StyleGAN2; 2 there, 0 = off): penalises how much the "
+                        "image's response to a step in w departs from its running mean, so that equal steps in w "
+                        "change the image alike everywhere in the latent space")
+    p.add_argument("--pl-interval", type=int, default=4, help="apply --pl-weight every N steps (lazy, scaled by N)")
+    p.add_argument("--pl-batch-shrink", type=int, default=2, help="the path length step uses batch / N images")
     p.add_argument("--d-warmup", type=int, default=0,
                    help="first N steps train D only (G frozen): a fresh D next to a warm-started G")
     p.add_argument("--resume-from", default=None,
@@ -208,7 +214,10 @@ class Trainer:
         self.lr_g = args.lr if args.lr_g is None else args.lr_g
         self.opt_G = torch.optim.Adam(self.G.parameters(), lr=self.lr_g, betas=(0.0, 0.99), eps=1e-8)
         self.opt_D = torch.optim.Adam(self.D.parameters(), lr=args.lr * c, betas=(0.0, 0.99 ** c), eps=1e-8)
+        if args.pl_weight < 0 or args.pl_interval < 1 or args.pl_batch_shrink < 1:
+            raise SystemExit("--pl-weight must be >= 0, --pl-interval and --pl-batch-shrink >= 1")
         self.step, self.nimg, self.train_seconds = 0, 0, 0.0
+        self.pl_mean = torch.zeros([], device=self.device)  # running mean of the path lengths
         self.log_file = None
         self.data_gen = torch.Generator().manual_seed(args.seed * 1000 + self.rank)
 
@@ -254,7 +263,7 @@ class Trainer:
     def state(self):
         return dict(
             config=self.cfg.to_dict(), d_channels=self.D.channels, d_detail=self.D.detail_channels, warm_start=self.warm_start, args=vars(self.args), step=self.step, nimg=self.nimg,
-            train_seconds=self.train_seconds, G=self.G.state_dict(), D=self.D.state_dict(),
+            train_seconds=self.train_seconds, pl_mean=self.pl_mean.item(), G=self.G.state_dict(), D=self.D.state_dict(),
             G_ema=self.G_ema.state_dict(), opt_G=self.opt_G.state_dict(), opt_D=self.opt_D.state_dict(),
             rng=dict(torch=torch.get_rng_state(), numpy=np.random.get_state(), python=random.getstate(),
                      data=self.data_gen.get_state()),
@@ -316,6 +325,7 @@ class Trainer:
         """Step counters and random streams, from either kind of checkpoint."""
         self.step, self.nimg, self.train_seconds = ck["step"], ck["nimg"], ck["train_seconds"]
         self.warm_start = ck.get("warm_start", False)
+        self.pl_mean.fill_(ck.get("pl_mean", 0.0))
         torch.set_rng_state(ck["rng"]["torch"])
         np.random.set_state(ck["rng"]["numpy"])
         random.setstate(ck["rng"]["python"])
@@ -403,6 +413,8 @@ class Trainer:
         total.backward()
         self.opt_D.step()
         stats.update(loss_D=loss_D.item(), D_real=l_real.mean().item(), D_fake=l_fake.mean().item())
+        if a.pl_weight > 0 and self.step >= a.d_warmup and self.step % a.pl_interval == 0:
+            stats["pl"] = self.path_length_step()
 
         # EMA of the generator, half-life ema_kimg, ramped up early in training.
         self.nimg += a.batch
@@ -416,6 +428,34 @@ class Trainer:
                 be.copy_(b)
         self.step += 1
         return stats
+
+    def path_length_step(self) -> float:
+        """StyleGAN2's path length regularisation (Karras et al. 2020, section 3.2), as a
+        separate lazy G step: the length of J_w^T y for random image-space directions y
+        (scaled so it does not depend on the resolution), pulled toward its running mean.
+        Every token of every layer's w is one of the w's, as StyleGAN2's per-layer w's."""
+        a, G = self.args, self.G
+        n = max(1, self.batch // a.pl_batch_shrink)
+        ws = G.broadcast(G.map(torch.randn(n, self.cfg.tokens, self.cfg.z_dim, device=self.device)))  # [n, L, T, w]
+        img = G.synthesis(ws)
+        y = torch.randn_like(img) / math.sqrt(img.shape[2] * img.shape[3])
+        (grad,) = torch.autograd.grad((img * y).sum(), ws, create_graph=True)
+        lengths = grad.square().sum(-1).mean((1, 2)).sqrt()
+        mean = lengths.mean().detach()
+        if self.distributed:
+            dist.all_reduce(mean)
+            mean /= self.world
+        self.pl_mean.copy_(self.pl_mean.lerp(mean, 0.01))
+        penalty = (lengths - self.pl_mean).square().mean()
+        self.opt_G.zero_grad(set_to_none=True)
+        (penalty * a.pl_weight * a.pl_interval).backward()
+        if self.distributed:  # G is called outside its DDP wrapper here: average the gradients by hand
+            for p in G.parameters():
+                if p.grad is not None:
+                    dist.all_reduce(p.grad)
+                    p.grad /= self.world
+        self.opt_G.step()
+        return penalty.item()
 
     def sample(self):
         if self.rank:

@@ -26,21 +26,25 @@ def assert_same(a, b, atol=0.0, rtol=0.0):
             assert torch.allclose(x, y, atol=atol, rtol=rtol), f"{name}.{k}: max diff {(x - y).abs().max()}"
 
 
-def test_resume_on_a_new_machine_equals_an_uninterrupted_run(tmp_path, shards, small64_json):
+@pytest.mark.parametrize("extra", [(), ("--pl-weight", "2", "--pl-interval", "1")], ids=["recipe", "path-length"])
+def test_resume_on_a_new_machine_equals_an_uninterrupted_run(tmp_path, shards, small64_json, extra):
     """Save compact (float32), load into a new trainer in an empty run folder, one more
-    step: the same weights as three steps without a break."""
-    straight = Trainer(args(tmp_path / "straight", shards, small64_json))
+    step: the same weights as three steps without a break (with path length
+    regularisation, its running mean must come back too)."""
+    straight = Trainer(args(tmp_path / "straight", shards, small64_json, *extra))
     for _ in range(3):
         straight.train_step()
 
-    first = Trainer(args(tmp_path / "first", shards, small64_json))
+    first = Trainer(args(tmp_path / "first", shards, small64_json, *extra))
     first.train_step(); first.train_step()
     path = str(tmp_path / "repo" / "ck.pt")
     checkpoint.save(checkpoint.compact(first.state(), dtype=torch.float32, moment_dtype=torch.float32,
                                        budget=10**9, log_text="step,kimg\n1,0.004\n"), path)
 
-    second = Trainer(args(tmp_path / "new-machine", shards, small64_json, "--resume-from", path))
+    second = Trainer(args(tmp_path / "new-machine", shards, small64_json, "--resume-from", path, *extra))
     assert second.step == 2 and second.nimg == 8
+    assert second.pl_mean.item() == first.pl_mean.item()
+    assert (second.pl_mean.item() > 0) == bool(extra)
     assert open(tmp_path / "new-machine" / "log.csv").read() == "step,kimg\n1,0.004\n"
     second.train_step()
     assert second.step == straight.step == 3

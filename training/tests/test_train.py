@@ -231,3 +231,29 @@ def test_an_attention_floor_keeps_that_attention_softer(tmp_path, shards, small6
 def test_bad_attention_floors_are_refused(tmp_path, shards, small64_json, bad, msg):
     with pytest.raises(SystemExit, match=msg):
         Trainer(train_args(tmp_path / "run", shards, small64_json, "--limit-images", "8", "--attn-floor", bad))
+
+
+def test_path_length_regularisation_tracks_its_mean_and_moves_only_g(tmp_path, shards, small64_json):
+    t = Trainer(train_args(tmp_path / "run", shards, small64_json, "--limit-images", "8",
+                           "--pl-weight", "2", "--pl-interval", "2"))
+    means = []
+    for _ in range(4):
+        stats = t.train_step()
+        means.append(t.pl_mean.item())
+        assert ("pl" in stats) == ((t.step - 1) % 2 == 0)  # steps 0 and 2
+    assert means[0] > 0 and means[1] == means[0] and means[2] != means[1]
+    assert stats.get("pl", 0) == 0 and means[3] == means[2]
+    # the step itself: G's weights move, D's do not
+    G0, D0 = snapshot(t.G), snapshot(t.D)
+    penalty = t.path_length_step()
+    assert penalty >= 0
+    assert any(not torch.equal(v, snapshot(t.G)[k]) for k, v in G0.items())
+    assert all(torch.equal(v, snapshot(t.D)[k]) for k, v in D0.items())
+    plain = Trainer(train_args(tmp_path / "plain", shards, small64_json, "--limit-images", "8"))
+    assert "pl" not in plain.train_step() and plain.pl_mean.item() == 0
+
+
+@pytest.mark.parametrize("bad", [("--pl-weight", "-1"), ("--pl-interval", "0"), ("--pl-batch-shrink", "0")])
+def test_bad_path_length_settings_are_refused(tmp_path, shards, small64_json, bad):
+    with pytest.raises(SystemExit, match="--pl-weight must be >= 0"):
+        Trainer(train_args(tmp_path / "run", shards, small64_json, "--limit-images", "8", *bad))
