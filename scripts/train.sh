@@ -9,6 +9,7 @@
 # Environment: RUN (run folder, default ~/.cache/latentscope/runs/utk64-d),
 #   THREADS (default auto: the cores other processes leave free, see cpu_share.py), PYTHON (default .venv/bin/python or python3),
 #   KIMG (stop once the run has shown this many thousand real images in total, to compare runs at equal length).
+#   BATCH (images per step, default 32; larger on a GPU, where small steps leave it idle).
 # It runs at the lowest CPU priority, so builds and tests next to it stay usable.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,6 +52,6 @@ if [ ! -f "$init/config.json" ]; then  # the starting point of a new run (a few 
         --channels "$wide" --out "$init"
 fi
 exec nice -n 19 "$py" -m latentscope_train.train --run "$run" --data "$data" --minutes "$minutes" \
-    --threads "$threads" --sample-every 250 --ckpt-minutes 10 ${KIMG:+--kimg "$KIMG"} \
+    --threads "$threads" --sample-every 250 --ckpt-minutes 10 ${KIMG:+--kimg "$KIMG"} ${BATCH:+--batch "$BATCH"} \
     --resume-from "$compact" --save-compact "$compact" \
     "${recipe[@]}"
