@@ -445,7 +445,10 @@ class Trainer:
         if self.distributed:
             dist.all_reduce(mean)
             mean /= self.world
-        self.pl_mean.copy_(self.pl_mean.lerp(mean, 0.01))
+        # An unset mean (a run's first such step) starts at the first batch's, not at 0 as in
+        # StyleGAN2: a trained G resumed with the penalty switched on would otherwise be pulled
+        # toward shorter paths for the ~100 steps the mean takes to catch up.
+        self.pl_mean.copy_(mean if self.pl_mean.item() == 0 else self.pl_mean.lerp(mean, 0.01))
         penalty = (lengths - self.pl_mean).square().mean()
         self.opt_G.zero_grad(set_to_none=True)
         (penalty * a.pl_weight * a.pl_interval).backward()

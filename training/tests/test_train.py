@@ -242,6 +242,9 @@ def test_path_length_regularisation_tracks_its_mean_and_moves_only_g(tmp_path, s
         means.append(t.pl_mean.item())
         assert ("pl" in stats) == ((t.step - 1) % 2 == 0)  # steps 0 and 2
     assert means[0] > 0 and means[1] == means[0] and means[2] != means[1]
+    # the mean starts at the first batch's lengths (from 0 it would still be ~1% of them and
+    # the second update would double it), then moves 1% per step
+    assert abs(means[2] / means[0] - 1) < 0.02
     assert stats.get("pl", 0) == 0 and means[3] == means[2]
     # the step itself: G's weights move, D's do not
     G0, D0 = snapshot(t.G), snapshot(t.D)
