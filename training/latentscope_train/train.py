@@ -479,7 +479,7 @@ class Trainer:
             writer.writeheader()
         start = time.time()
         last_ckpt = time.time()
-        last_r1 = float("nan")
+        last_r1 = last_pl = float("nan")  # lazy terms: logged rows show their latest value
         # SIGINT/SIGTERM end the run at the next step boundary with a checkpoint, so
         # stopping a long run by hand (or by a job scheduler) loses no training.
         interrupted = []
@@ -498,11 +498,14 @@ class Trainer:
             stats = self.train_step()
             self.train_seconds += time.time() - t0
             last_r1 = stats.get("r1", last_r1)
+            last_pl = stats.get("pl", last_pl)
             if self.governor and (n := self.governor.update()) is not None:
                 print(f"threads={n} (other processes use {self.governor.others:.1f} of {self.governor.cores} cores)", flush=True)
             if writer and self.step % a.log_every == 0:
                 row = dict(step=self.step, kimg=f"{self.nimg / 1000:.3f}", seconds=f"{self.train_seconds:.1f}",
-                           r1=f"{last_r1:.4f}", **{k: f"{v:.4f}" for k, v in stats.items() if k != "r1"})
+                           r1=f"{last_r1:.4f}", **{k: f"{v:.4f}" for k, v in stats.items() if k not in ("r1", "pl")})
+                if a.pl_weight > 0:
+                    row["pl"] = f"{last_pl:.4f}"
                 writer.writerow(row)
                 log.flush()
                 print(" ".join(f"{k}={v}" for k, v in row.items()), flush=True)

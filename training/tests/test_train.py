@@ -260,3 +260,14 @@ def test_path_length_regularisation_tracks_its_mean_and_moves_only_g(tmp_path, s
 def test_bad_path_length_settings_are_refused(tmp_path, shards, small64_json, bad):
     with pytest.raises(SystemExit, match="--pl-weight must be >= 0"):
         Trainer(train_args(tmp_path / "run", shards, small64_json, "--limit-images", "8", *bad))
+
+
+def test_logged_rows_show_the_latest_path_length_penalty(tmp_path, shards, small64_json, capsys):
+    # with --pl-interval 2 the penalty is computed on steps 0 and 2; rows come after steps 1-3
+    t = Trainer(train_args(tmp_path / "run", shards, small64_json, "--limit-images", "8", "--kimg", "0.012",
+                           "--pl-weight", "2", "--pl-interval", "2"))
+    t.run()
+    rows = [l for l in capsys.readouterr().out.splitlines() if l.startswith("step=")]
+    assert len(rows) == 3
+    values = [float(dict(kv.split("=") for kv in r.split())["pl"]) for r in rows]
+    assert all(v == v and v >= 0 for v in values)  # no NaN: every row carries a measured value
