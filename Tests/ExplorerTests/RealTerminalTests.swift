@@ -248,7 +248,7 @@ enum XWD {
         // The status line may reach kitty's log well after the picture on a loaded machine (CI runs
         // the stress suite beside this one): give it as long as the picture had.
         #expect(waitUntil(60) { drawn().contains("kitty: the terminal answered the kitty graphics query") },
-                "the status line says how the terminal was detected")
+                "the status line says how the terminal was detected; kitty drew: \(String(drawn().suffix(600)))")
         let transmit = try #require(graphics("T").first { $0.contains(id) })
         #expect(transmit.contains("'placement_id': 1") && transmit.contains("'format': 100") && transmit.contains("'quiet': 2"))
 
