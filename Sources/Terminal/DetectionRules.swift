@@ -14,7 +14,7 @@
 
 /// Names of the environment variables the rules read; `describe()` prints the ones set.
 let detectionVariables = [
-    "LATENTSCOPE_RENDERER", "TERM", "COLORTERM", "TERM_PROGRAM", "TERM_PROGRAM_VERSION",
+    "LATENTSCOPE_RENDERER", "LATENTSCOPE_PROBE_TIMEOUT", "TERM", "COLORTERM", "TERM_PROGRAM", "TERM_PROGRAM_VERSION",
     "TMUX", "STY", "VTE_VERSION", "KONSOLE_VERSION", "WT_SESSION", "COLUMNS", "LINES",
     "LC_TERMINAL", "LC_ALL", "LC_CTYPE", "LANG",
 ]
@@ -57,6 +57,24 @@ enum DetectionRules {
             return nil
         }
     }
+
+    /// How long the probe waits for replies, in milliseconds: LATENTSCOPE_PROBE_TIMEOUT, or
+    /// the probe's default. A terminal that answers DA1 ends the wait early, so a long value
+    /// costs nothing there; it matters on a slow link (ssh far away, a loaded machine), where
+    /// replies that come too late are missed and detection falls back to the environment.
+    /// An unparsable or out-of-range value is ignored with a note, like LATENTSCOPE_RENDERER.
+    static func probeTimeout(_ environment: [String: String], notes: inout [String]) -> Int {
+        guard let value = environment["LATENTSCOPE_PROBE_TIMEOUT"], !value.trimmingBlanks().isEmpty else {
+            return TerminalProbe.defaultTimeoutMilliseconds
+        }
+        if let milliseconds = Int(value.trimmingBlanks()), probeTimeoutRange.contains(milliseconds) { return milliseconds }
+        notes.append("ignored LATENTSCOPE_PROBE_TIMEOUT=\(value): expected milliseconds from "
+            + "\(probeTimeoutRange.lowerBound) to \(probeTimeoutRange.upperBound)")
+        return TerminalProbe.defaultTimeoutMilliseconds
+    }
+
+    /// Up to 10 s: longer than any link a terminal UI is usable over.
+    static let probeTimeoutRange = 0...10_000
 
     // MARK: - Multiplexers
 

@@ -54,6 +54,8 @@ public struct TerminalCapabilities: Sendable, Equatable {
     public var sizeSource: String
     /// The raw probe result.
     public var probe: ProbeResult
+    /// The longest the probe waits for replies (LATENTSCOPE_PROBE_TIMEOUT or the default).
+    public var probeTimeoutMilliseconds: Int
     /// The detection-relevant environment variables that were set.
     public var environment: [String: String]
     /// What terminfo and the locale said.
@@ -81,6 +83,7 @@ public struct TerminalCapabilities: Sendable, Equatable {
     ) -> TerminalCapabilities {
         var notes: [String] = []
         let forced = DetectionRules.forced(choice: choice, environment: environment, notes: &notes)
+        let probeTimeout = DetectionRules.probeTimeout(environment, notes: &notes)
         let multiplexer = DetectionRules.multiplexer(environment)
         let color = DetectionRules.colorLevel(environment, multiplexer: multiplexer, text: text)
         let detected = DetectionRules.detectedRenderer(
@@ -111,6 +114,7 @@ public struct TerminalCapabilities: Sendable, Equatable {
             size: size.0,
             sizeSource: size.1,
             probe: probe,
+            probeTimeoutMilliseconds: probeTimeout,
             environment: environment.filter { detectionVariables.contains($0.key) },
             text: text,
             notes: notes)
@@ -128,18 +132,20 @@ public struct TerminalCapabilities: Sendable, Equatable {
     }
 
     /// Gathers the inputs and decides: environment variables, then a live probe (only when
-    /// `probe` finds TTYs; bounded by its timeout), then `decide`.
+    /// `probe` finds TTYs; bounded by its timeout, LATENTSCOPE_PROBE_TIMEOUT when `probe` is
+    /// not given), then `decide`.
     ///
     /// When a text renderer (blocks, blocks256, ascii) is forced, nothing is asked at all, so
     /// forcing is also the way out for a terminal that misbehaves on queries.
     public static func detect(
         choice: RendererChoice = .auto,
         environment: [String: String] = processEnvironment(),
-        probe: TerminalProbe = TerminalProbe(),
+        probe: TerminalProbe? = nil,
         text: TextFacts? = nil
     ) -> TerminalCapabilities {
-        var ignored: [String] = []
+        var ignored: [String] = []  // decide() reports these
         let forced = DetectionRules.forced(choice: choice, environment: environment, notes: &ignored)
+        let probe = probe ?? TerminalProbe(timeoutMilliseconds: DetectionRules.probeTimeout(environment, notes: &ignored))
         let sendQueries = forced.map { $0.0.isPixel } ?? true
         let facts = text ?? TextFacts.current(term: environment["TERM"])
         return decide(choice: choice, environment: environment, probe: probe.run(sendQueries: sendQueries), text: facts)
@@ -159,6 +165,7 @@ public struct TerminalCapabilities: Sendable, Equatable {
         let terminfo = text.terminfoColors.map { "\($0) colours" } ?? "no entry"
         lines.append(("text", "terminfo \(terminfo); locale character set \(text.codeset)\(text.utf8 ? "" : " (ASCII only)")"))
         var probeText = probe.status.rawValue
+        if probe.status == .noAnswer { probeText += " within \(probeTimeoutMilliseconds) ms (LATENTSCOPE_PROBE_TIMEOUT)" }
         if let attributes = probe.deviceAttributes {
             probeText += ", DA1 ?" + attributes.map(String.init).joined(separator: ";") + "c"
         }

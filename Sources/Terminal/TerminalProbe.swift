@@ -78,7 +78,11 @@ public struct TerminalProbe: Sendable {
     /// The total time allowed for all replies, in milliseconds.
     public var timeoutMilliseconds: Int
 
-    public init(inputDescriptor: Int32 = 0, outputDescriptor: Int32 = 1, timeoutMilliseconds: Int = 150) {
+    /// Long enough for a terminal across an ssh link to answer; terminals that answer DA1
+    /// (nearly all) end the wait as soon as they have.
+    public static let defaultTimeoutMilliseconds = 400
+
+    public init(inputDescriptor: Int32 = 0, outputDescriptor: Int32 = 1, timeoutMilliseconds: Int = defaultTimeoutMilliseconds) {
         self.inputDescriptor = inputDescriptor
         self.outputDescriptor = outputDescriptor
         self.timeoutMilliseconds = max(0, timeoutMilliseconds)

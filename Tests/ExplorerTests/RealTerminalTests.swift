@@ -123,9 +123,10 @@ enum XWD {
 
 @Suite(.serialized) struct RealTerminalTests {
     /// A script that runs the explorer on the tiny model, records its pid, then its exit status.
-    func script(in dir: String, _ args: String = "") throws -> String {
+    func script(in dir: String, _ args: String = "", environment: String = "") throws -> String {
         let text = """
             cd '\(dir)'
+            \(environment)
             echo $$ > shell.txt
             # In the background but on the terminal (sh gives background jobs /dev/null otherwise).
             exec 3<&0
@@ -226,7 +227,10 @@ enum XWD {
         let x = try VirtualDisplay()
         let log = dir + "/kitty.log"
         try x.spawn("kitty", ["--config", "NONE", "--dump-commands", "-o", "remember_window_size=no", "-o", "font_size=10", "-o", "initial_window_width=1200",
-                              "-o", "initial_window_height=760", "sh", try script(in: dir)], output: log)
+                              "-o", "initial_window_height=760", "sh",
+                              // kitty with --dump-commands answers slowly on a loaded machine (CI runs the
+                              // stress suite beside this test): the probe must wait for it, as over a slow link.
+                              try script(in: dir, environment: "export LATENTSCOPE_PROBE_TIMEOUT=8000")], output: log)
         func commands() -> [String] {
             ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
         }
@@ -245,8 +249,8 @@ enum XWD {
             return
         }
         #expect(graphics("q").contains { $0.contains("'id': 31") }, "the kitty graphics query")
-        // The status line may reach kitty's log well after the picture on a loaded machine (CI runs
-        // the stress suite beside this one): give it as long as the picture had.
+        // The status line may reach kitty's log well after the picture on a loaded machine:
+        // give it as long as the picture had.
         #expect(waitUntil(60) { drawn().contains("kitty: the terminal answered the kitty graphics query") },
                 "the status line says how the terminal was detected; kitty drew: \(String(drawn().suffix(600)))")
         let transmit = try #require(graphics("T").first { $0.contains(id) })

@@ -213,6 +213,30 @@ struct DetectionTests {
         #expect(invalid.notes == ["ignored LATENTSCOPE_RENDERER=kitten: expected one of auto, kitty, iterm2, sixel, blocks, blocks256, ascii"])
     }
 
+    @Test func probeTimeoutComesFromTheEnvironmentAndBadValuesAreIgnoredWithANote() {
+        var notes: [String] = []
+        #expect(DetectionRules.probeTimeout([:], notes: &notes) == TerminalProbe.defaultTimeoutMilliseconds)
+        #expect(DetectionRules.probeTimeout(["LATENTSCOPE_PROBE_TIMEOUT": " 2500 "], notes: &notes) == 2500)
+        #expect(DetectionRules.probeTimeout(["LATENTSCOPE_PROBE_TIMEOUT": "0"], notes: &notes) == 0)
+        #expect(notes.isEmpty)
+        for bad in ["slow", "-5", "10001", "1.5"] {
+            var badNotes: [String] = []
+            #expect(DetectionRules.probeTimeout(["LATENTSCOPE_PROBE_TIMEOUT": bad], notes: &badNotes)
+                    == TerminalProbe.defaultTimeoutMilliseconds, "\(bad)")
+            #expect(badNotes == ["ignored LATENTSCOPE_PROBE_TIMEOUT=\(bad): expected milliseconds from 0 to 10000"])
+        }
+        // decide() keeps the value for --dump-detect and passes the note on.
+        let slow = TerminalCapabilities.decide(
+            environment: ["TERM": "xterm", "LATENTSCOPE_PROBE_TIMEOUT": "900"], probe: ProbeResult(status: .noAnswer))
+        #expect(slow.probeTimeoutMilliseconds == 900)
+        #expect(slow.describe().contains("no answer within 900 ms (LATENTSCOPE_PROBE_TIMEOUT)"))
+        let bad = TerminalCapabilities.decide(
+            environment: ["TERM": "xterm", "LATENTSCOPE_PROBE_TIMEOUT": "soon"], probe: answered([62, 4]))
+        #expect(bad.renderer == .sixel)
+        #expect(bad.notes == ["ignored LATENTSCOPE_PROBE_TIMEOUT=soon: expected milliseconds from 0 to 10000"])
+        #expect(!bad.describe().contains(" ms (LATENTSCOPE_PROBE_TIMEOUT)"), "only a probe that got no answer says how long it waited")
+    }
+
     @Test func forcingUndetectedSixelLeavesANote() {
         let capabilities = TerminalCapabilities.decide(
             choice: .forced(.sixel), environment: ["TERM": "xterm-256color"], probe: answered([1, 2]))
