@@ -178,6 +178,10 @@ def lineage_text(config: dict) -> str:
     w = t.get("warm_start")
     if w and w.get("kimg") is not None:
         out += f", trained on from a model at {kimg_text(w['kimg'])} kimg (`training.warm_start`)"
+    sources = [s for s in t.get("averaged_from") or [] if s.get("kimg") is not None]
+    if sources:
+        states = ", ".join(kimg_text(s["kimg"]) for s in sources[:-1]) + f" and {kimg_text(sources[-1]['kimg'])}"
+        out += f", the average of its weights at {states} kimg (`training.averaged_from`)"
     scale = t.get("attention_scale") or {}
     if scale:
         where = " and ".join(f"{r}×{r}" for r in sorted(scale, key=int))

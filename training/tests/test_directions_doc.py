@@ -244,6 +244,17 @@ def test_a_warm_started_softened_model_says_where_it_comes_from(tmp_path):
     assert "early in training" in region(generate(tmp_path / "plain"))
 
 
+def test_an_averaged_model_says_which_states_it_averages(tmp_path):
+    args, page = setup(tmp_path)
+    config = {"name": "synth64", "training": {"kimg": 4.3, "attention_scale": {"64": 0.7},
+                                              "averaged_from": [{"model": "a", "kimg": 2.5}, {"model": "b", "kimg": 4.3}]}}
+    (tmp_path / "synth64" / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    assert directions_doc.main(args) == 0
+    body = region(page.read_text(encoding="utf-8"))
+    assert ("**4.3 kimg** (`training.kimg` in its `config.json`), the average of its weights at 2.5 and 4.3 kimg "
+            "(`training.averaged_from`), its 64×64 attention softened") in body
+
+
 def test_shipped_page_is_current():
     """docs/directions.md matches the committed docs/figures (rerun the module after changing either)."""
     root = os.path.dirname(TRAINING)

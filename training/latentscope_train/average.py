@@ -1,0 +1,135 @@
+"""Average the weights of several exports of one training run.
+
+    python -m latentscope_train.average --model /tmp/at64 --model /tmp/at99 --out /tmp/avg [--weights 1,1]
+
+G_ema already averages the generator over the last few thousand images (--ema-kimg);
+averaging exports taken far apart along the same run widens that window after the
+fact (Polyak averaging; "model soups" for fine-tuned copies). It works only for
+models that lie in one basin: exports of the same run, not independently trained
+models. The mapping changes with its weights, so `w_avg` (the centre that truncation
+pulls toward) is measured again for the averaged mapping instead of being averaged.
+
+All models must have the same architecture (config.json apart from name and training
+details, the same tensor names and shapes) and the same attention softening; the
+output keeps the first model's config, with the sources and their weights recorded
+under `training.averaged_from`.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+
+import torch
+import torch.nn.functional as F
+
+from .export import read_export, write_export
+from .model import lrelu
+
+# config.json fields that may differ between exports of one architecture.
+_PER_EXPORT = {"name", "training", "parameters"}
+
+
+def parse_weights(spec: str | None, n: int) -> list[float]:
+    """'1,2,1' -> [0.25, 0.5, 0.25]; None -> equal weights. Each weight must be positive."""
+    if spec is None:
+        return [1.0 / n] * n
+    try:
+        values = [float(v) for v in spec.split(",")]
+    except ValueError:
+        raise ValueError(f"--weights wants numbers separated by commas, not {spec!r}") from None
+    if len(values) != n:
+        raise ValueError(f"--weights gives {len(values)} weights for {n} models")
+    if any(not v > 0 for v in values):
+        raise ValueError(f"--weights {spec!r}: every weight must be above 0")
+    total = sum(values)
+    return [v / total for v in values]
+
+
+def mapped_mean(tensors: dict[str, torch.Tensor], mapping_layers: int, z_dim: int,
+                samples: int = 20000, seed: int = 0) -> torch.Tensor:
+    """The mean w of the mapping in `tensors` (baked weights, as exported) over `samples`
+    z ~ N(0, I): what training's running w_avg estimates."""
+    z = torch.randn(samples, z_dim, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    x = z * torch.rsqrt(z.square().mean(dim=-1, keepdim=True) + 1e-8)  # pixel norm, as the model does
+    for i in range(mapping_layers):
+        w, b = tensors[f"mapping.{i}.weight"].double(), tensors[f"mapping.{i}.bias"].double()
+        x = lrelu(F.linear(x, w, b))
+    return x.mean(dim=0)
+
+
+def _check_same_architecture(paths, exports):
+    (first_path, (first_config, first_tensors, _)) = paths[0], exports[0]
+    arch = {k: v for k, v in first_config.items() if k not in _PER_EXPORT}
+    scale = (first_config.get("training") or {}).get("attention_scale")
+    for path, (config, tensors, _) in zip(paths[1:], exports[1:]):
+        other = {k: v for k, v in config.items() if k not in _PER_EXPORT}
+        differing = sorted(k for k in set(arch) | set(other) if arch.get(k) != other.get(k))
+        if differing:
+            raise ValueError(f"{path}: another architecture than {first_path} ({', '.join(differing)} differ)")
+        if (config.get("training") or {}).get("attention_scale") != scale:
+            raise ValueError(f"{path}: softened differently from {first_path} (training.attention_scale); "
+                             "average the models as trained, then soften the result")
+        if set(tensors) != set(first_tensors):
+            raise ValueError(f"{path}: other tensors than {first_path}: "
+                             f"{sorted(set(tensors) ^ set(first_tensors))[:3]}")
+        for k, t in tensors.items():
+            if t.shape != first_tensors[k].shape or t.dtype != first_tensors[k].dtype:
+                raise ValueError(f"{path}: tensor {k!r} is {t.dtype} {tuple(t.shape)}, "
+                                 f"in {first_path} {first_tensors[k].dtype} {tuple(first_tensors[k].shape)}")
+
+
+def average(paths: list[str], out: str, weights: list[float] | None = None, name: str | None = None,
+            w_avg_samples: int = 20000) -> dict:
+    """Writes the weighted average of the exported models at `paths` to `out` and returns
+    its config. Raises ValueError when they cannot be averaged."""
+    if len(paths) < 2:
+        raise ValueError("average needs at least two models")
+    weights = weights or [1.0 / len(paths)] * len(paths)
+    exports = [read_export(p) for p in paths]
+    _check_same_architecture(paths, exports)
+    config, first_tensors, metadata = exports[0]
+    tensors = {}
+    for k, t in first_tensors.items():
+        mean = sum(wt * e[1][k].double() for wt, e in zip(weights, exports))
+        tensors[k] = mean.to(t.dtype)
+    w_avg = mapped_mean(tensors, config["mapping_layers"], config["z_dim"], w_avg_samples)
+    tensors["w_avg"] = w_avg.to(first_tensors["w_avg"].dtype)
+
+    config = dict(config)
+    config["name"] = name or os.path.basename(os.path.normpath(out))
+    # The run's length and time are the newest source's; averaging adds no training.
+    newest = max(exports, key=lambda e: (e[0].get("training") or {}).get("kimg") or 0.0)[0]
+    training = dict(newest.get("training") or {})
+    sources = []
+    for p, wt, (c, _, _) in zip(paths, weights, exports):
+        t = c.get("training") or {}
+        sources.append({"model": c.get("name") or os.path.basename(os.path.normpath(p)),
+                        "kimg": t.get("kimg"), "steps": t.get("steps"), "weight": round(wt, 6)})
+    training["averaged_from"] = sources
+    config["training"] = training
+    os.makedirs(out, exist_ok=True)
+    write_export(out, config, tensors, metadata)
+    return config
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", action="append", required=True, help="exported model folder (give two or more)")
+    p.add_argument("--out", required=True, help="model folder to write")
+    p.add_argument("--weights", default=None, help="W1,W2,...: relative weight of each --model (default equal)")
+    p.add_argument("--name", default=None, help="model name (default: the --out folder's name)")
+    p.add_argument("--w-avg-samples", type=int, default=20000, help="z samples for the averaged mapping's w_avg")
+    args = p.parse_args(argv)
+    try:
+        if os.path.normpath(args.out) in {os.path.normpath(m) for m in args.model}:
+            raise ValueError("--out must not be one of the --model folders")
+        config = average(args.model, args.out, parse_weights(args.weights, len(args.model)), args.name,
+                         args.w_avg_samples)
+    except (OSError, ValueError, KeyError) as e:
+        p.exit(2, f"average: {e}\n")
+    sources = ", ".join(f"{s['model']} ({s['kimg']} kimg) x{s['weight']:.3g}" for s in config["training"]["averaged_from"])
+    print(f"averaged {sources}: {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+import json
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from latentscope_train.average import average, main, mapped_mean, parse_weights
+from latentscope_train.export import export_generator, load_exported
+from latentscope_train.model import TINY_CONFIG, Generator, GeneratorConfig
+from latentscope_train.soften import soften
+
+
+def exported(tmp_path, name, seed, config=TINY_CONFIG):
+    torch.manual_seed(seed)
+    G = Generator(GeneratorConfig.from_dict(config)).eval()
+    out = tmp_path / name
+    export_generator(G, str(out), name, extra={"training": {"kimg": float(seed), "steps": seed * 10}})
+    return out
+
+
+def test_weights_are_the_weighted_mean_and_w_avg_is_measured_again(tmp_path):
+    a, b = exported(tmp_path, "a", 1), exported(tmp_path, "b", 2)
+    config = average([str(a), str(b)], str(tmp_path / "avg"), [0.25, 0.75], w_avg_samples=20000)
+    ta, tb, tm = (load_file(p / "generator.safetensors") for p in (a, b, tmp_path / "avg"))
+    for k in ta:
+        if k != "w_avg":
+            assert torch.allclose(tm[k], 0.25 * ta[k] + 0.75 * tb[k], atol=1e-6), k
+    # w_avg is the averaged mapping's own mean w, as the engine's truncation needs.
+    G = load_exported(str(tmp_path / "avg"))
+    z = torch.randn(20000, 1, G.cfg.z_dim, generator=torch.Generator().manual_seed(5))
+    measured = G.map(z).mean(dim=(0, 1)).detach()
+    assert torch.allclose(tm["w_avg"], measured, atol=0.03)  # two estimates from independent samples
+    assert not torch.allclose(tm["w_avg"], 0.25 * ta["w_avg"] + 0.75 * tb["w_avg"], atol=1e-3)
+    sources = config["training"]["averaged_from"]
+    assert [(s["model"], s["kimg"], s["weight"]) for s in sources] == [("a", 1.0, 0.25), ("b", 2.0, 0.75)]
+    assert (config["training"]["kimg"], config["training"]["steps"]) == (2.0, 20)  # the newest source's
+    assert json.load(open(tmp_path / "avg" / "config.json"))["layers"] == json.load(open(a / "config.json"))["layers"]
+
+
+def test_mapped_mean_is_the_models_own_mapping(tmp_path):
+    a = exported(tmp_path, "a", 3)
+    G = load_exported(str(a))
+    t = load_file(a / "generator.safetensors")
+    z = torch.randn(64, G.cfg.z_dim, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    ours = mapped_mean(t, G.cfg.mapping_layers, G.cfg.z_dim, samples=64, seed=0)
+    theirs = G.map(z.float().unsqueeze(1)).mean(dim=(0, 1)).double()
+    assert torch.allclose(ours, theirs, atol=1e-5)
+
+
+def test_an_average_of_copies_is_the_model(tmp_path):
+    a = exported(tmp_path, "a", 4)
+    average([str(a), str(a)], str(tmp_path / "avg"), w_avg_samples=20000)
+    G, H = load_exported(str(a)), load_exported(str(tmp_path / "avg"))
+    z = torch.randn(2, G.cfg.tokens, G.cfg.z_dim, generator=torch.Generator().manual_seed(1))
+    # Same weights; w_avg only matters under truncation, and is re-estimated there.
+    assert torch.allclose(G(z, noise_mode="const"), H(z, noise_mode="const"), atol=1e-5)
+
+
+def test_models_that_cannot_be_averaged_are_refused_and_nothing_is_written(tmp_path):
+    a = exported(tmp_path, "a", 1)
+    wider = dict(TINY_CONFIG, channels={k: v * 2 for k, v in TINY_CONFIG["channels"].items()})
+    other = exported(tmp_path, "wide", 2, wider)
+    with pytest.raises(ValueError, match="another architecture"):
+        average([str(a), str(other)], str(tmp_path / "x"))
+    soft = tmp_path / "soft"
+    soften(str(exported(tmp_path, "b", 2)), str(soft), {16: 0.5})
+    with pytest.raises(ValueError, match="softened differently"):
+        average([str(a), str(soft)], str(tmp_path / "x"))
+    with pytest.raises(ValueError, match="at least two"):
+        average([str(a)], str(tmp_path / "x"))
+    with pytest.raises(FileNotFoundError):
+        average([str(a), str(tmp_path / "missing")], str(tmp_path / "x"))
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("spec,n", [("1", 2), ("1,x", 2), ("1,0", 2), ("1,-1", 2), ("", 1)])
+def test_bad_weights_are_refused(spec, n):
+    with pytest.raises(ValueError):
+        parse_weights(spec, n)
+
+
+def test_weights_are_normalised():
+    assert parse_weights("1,3", 2) == [0.25, 0.75]
+    assert parse_weights(None, 4) == [0.25] * 4
+
+
+def test_the_command_line_refuses_writing_over_a_source(tmp_path, capsys):
+    a, b = exported(tmp_path, "a", 1), exported(tmp_path, "b", 2)
+    before = (a / "generator.safetensors").read_bytes()
+    with pytest.raises(SystemExit) as e:
+        main(["--model", str(a), "--model", str(b), "--out", str(a)])
+    assert e.value.code == 2
+    assert "--out must not be one of the --model folders" in capsys.readouterr().err
+    assert (a / "generator.safetensors").read_bytes() == before
+    main(["--model", str(a), "--model", str(b), "--out", str(tmp_path / "avg"), "--w-avg-samples", "100"])
+    assert "averaged a (1.0 kimg) x0.5, b (2.0 kimg) x0.5" in capsys.readouterr().out
