@@ -82,10 +82,18 @@ public struct TrainingInfo: Codable, Sendable, Equatable {
     /// Factors the keys of the layers at a resolution were multiplied by after training
     /// (latentscope_train.soften), by resolution.
     public let attentionScale: [String: Double]?
+    /// The exports whose weights were averaged into this one (latentscope_train.average).
+    public let averagedFrom: [AveragedSource]?
 
     public struct WarmStart: Codable, Sendable, Equatable {
         public let model: String?
         public let kimg: Double?
+    }
+
+    public struct AveragedSource: Codable, Sendable, Equatable {
+        public let model: String?
+        public let kimg: Double?
+        public let weight: Double?
     }
 
     enum CodingKeys: String, CodingKey {
@@ -93,6 +101,7 @@ public struct TrainingInfo: Codable, Sendable, Equatable {
         case trainSeconds = "train_seconds"
         case warmStart = "warm_start"
         case attentionScale = "attention_scale"
+        case averagedFrom = "averaged_from"
     }
 }
 

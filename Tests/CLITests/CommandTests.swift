@@ -100,7 +100,7 @@ import Testing
         #expect(obj?["tokens"] as? Int == 4)
     }
 
-    @Test func infoSaysWhereAWarmStartedSoftenedModelComesFrom() throws {
+    @Test func infoSaysWhereAWarmStartedAveragedSoftenedModelComesFrom() throws {
         let d = CLI.tempDir()
         try FileManager.default.copyItem(atPath: CLI.tinyModel, toPath: "\(d)/model")
         let path = "\(d)/model/config.json"
@@ -109,14 +109,16 @@ import Testing
         training["kimg"] = 64.1
         training["warm_start"] = ["model": "an earlier release", "kimg": 201.6]
         training["attention_scale"] = ["16": 0.7, "8": 0.9]
+        training["averaged_from"] = [["model": "run", "kimg": 50.0, "weight": 0.25], ["model": "run", "kimg": 64.1, "weight": 0.75]]
         config["training"] = training
         try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: path))
         let info = try CLI.run(["info", "--model", "\(d)/model"])
         #expect(info.status == 0, "\(info.stderr)")
         #expect(info.out.contains("64.1 kimg (trained on from a model at 201.6 kimg)"))
         #expect(info.out.contains("softened    attention: 8x8 keys x 0.9, 16x16 keys x 0.7"))
+        #expect(info.out.contains("averaged    weights of 50.0 kimg x 0.25, 64.1 kimg x 0.75"))
         let plain = try CLI.run(["info"] + m)
-        #expect(!plain.out.contains("softened") && !plain.out.contains("trained on from"))
+        #expect(!plain.out.contains("softened") && !plain.out.contains("trained on from") && !plain.out.contains("averaged"))
     }
 
     @Test func benchReportsEngineSpeed() throws {

@@ -12,7 +12,8 @@ pulls toward) is measured again for the averaged mapping instead of being averag
 All models must have the same architecture (config.json apart from name and training
 details, the same tensor names and shapes) and the same attention softening; the
 output keeps the first model's config, with the sources and their weights recorded
-under `training.averaged_from`.
+under `training.averaged_from`; `training` is otherwise the newest model's (by kimg),
+with fields only older ones have (such as `warm_start`) added.
 """
 from __future__ import annotations
 
@@ -100,6 +101,9 @@ def average(paths: list[str], out: str, weights: list[float] | None = None, name
     # The run's length and time are the newest source's; averaging adds no training.
     newest = max(exports, key=lambda e: (e[0].get("training") or {}).get("kimg") or 0.0)[0]
     training = dict(newest.get("training") or {})
+    for c, _, _ in exports:  # lineage the newest export lacks (a warm start recorded by hand)
+        for k, v in (c.get("training") or {}).items():
+            training.setdefault(k, v)
     sources = []
     for p, wt, (c, _, _) in zip(paths, weights, exports):
         t = c.get("training") or {}

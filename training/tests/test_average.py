@@ -37,6 +37,15 @@ def test_weights_are_the_weighted_mean_and_w_avg_is_measured_again(tmp_path):
     assert json.load(open(tmp_path / "avg" / "config.json"))["layers"] == json.load(open(a / "config.json"))["layers"]
 
 
+def test_training_details_are_the_newest_models_plus_lineage_only_older_ones_record(tmp_path):
+    a, b = exported(tmp_path, "a", 1), exported(tmp_path, "b", 2)
+    c = json.load(open(a / "config.json"))
+    c["training"]["warm_start"] = {"model": "v1", "kimg": 10.0}
+    (a / "config.json").write_text(json.dumps(c))
+    config = average([str(a), str(b)], str(tmp_path / "avg"), w_avg_samples=100)
+    assert config["training"]["steps"] == 20 and config["training"]["warm_start"] == {"model": "v1", "kimg": 10.0}
+
+
 def test_mapped_mean_is_the_models_own_mapping(tmp_path):
     a = exported(tmp_path, "a", 3)
     G = load_exported(str(a))

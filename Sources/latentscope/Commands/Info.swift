@@ -33,6 +33,12 @@ struct Info: ParsableCommand {
         if let t = c.training {
             let from = t.warmStart?.kimg.map { " (trained on from a model at \($0) kimg)" } ?? ""
             print("training    \(t.kimg.map { "\($0) kimg" } ?? "?")\(from), \((t.dataset ?? "?").terminalSafe)")
+            if let sources = t.averagedFrom, !sources.isEmpty {
+                let parts = sources.map { s in
+                    (s.kimg.map { "\($0) kimg" } ?? (s.model ?? "?").terminalSafe) + (s.weight.map { String(format: " x %.2f", $0) } ?? "")
+                }
+                print("averaged    weights of \(parts.joined(separator: ", "))")
+            }
             if let scale = t.attentionScale, !scale.isEmpty {
                 let parts = scale.sorted { (Int($0.key) ?? 0) < (Int($1.key) ?? 0) }
                     .map { "\($0.key.terminalSafe)x\($0.key.terminalSafe) keys x \($0.value)" }
