@@ -148,7 +148,9 @@ public struct TerminalCapabilities: Sendable, Equatable {
         let probe = probe ?? TerminalProbe(timeoutMilliseconds: DetectionRules.probeTimeout(environment, notes: &ignored))
         let sendQueries = forced.map { $0.0.isPixel } ?? true
         let facts = text ?? TextFacts.current(term: environment["TERM"])
-        return decide(choice: choice, environment: environment, probe: probe.run(sendQueries: sendQueries), text: facts)
+        var capabilities = decide(choice: choice, environment: environment, probe: probe.run(sendQueries: sendQueries), text: facts)
+        capabilities.probeTimeoutMilliseconds = probe.timeoutMilliseconds  // a given probe's own wait, not the variable's
+        return capabilities
     }
 
     // MARK: - Report

@@ -190,6 +190,19 @@ struct TerminalProbeTests {
         #expect(capabilities.renderer == .blocks256)
     }
 
+    @Test func detectReportsHowLongTheProbeWaited() throws {
+        let terminal = try PseudoTerminal(window: WindowSize(rows: 24, cols: 80))
+        let finish = terminal.respond(with: nil)
+        // The probe given wins over the variable, and --dump-detect says what it really waited.
+        let capabilities = TerminalCapabilities.detect(
+            environment: ["TERM": "xterm", "LATENTSCOPE_PROBE_TIMEOUT": "5000"],
+            probe: TerminalProbe(inputDescriptor: terminal.slave, outputDescriptor: terminal.slave, timeoutMilliseconds: 120))
+        _ = finish()
+        #expect(capabilities.probe.status == .noAnswer)
+        #expect(capabilities.probeTimeoutMilliseconds == 120)
+        #expect(capabilities.describe().contains("no answer within 120 ms"))
+    }
+
     @Test func forcedNonSixelRendererSendsNoQueries() throws {
         let terminal = try PseudoTerminal(window: WindowSize(rows: 24, cols: 80))
         let probe = TerminalProbe(inputDescriptor: terminal.slave, outputDescriptor: terminal.slave)
