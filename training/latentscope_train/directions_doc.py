@@ -180,7 +180,8 @@ def lineage_text(config: dict) -> str:
         out += f", trained on from a model at {kimg_text(w['kimg'])} kimg (`training.warm_start`)"
     sources = [s for s in t.get("averaged_from") or [] if s.get("kimg") is not None]
     if sources:
-        states = ", ".join(kimg_text(s["kimg"]) for s in sources[:-1]) + f" and {kimg_text(sources[-1]['kimg'])}"
+        kimgs = [kimg_text(s["kimg"]) for s in sources]
+        states = kimgs[0] if len(kimgs) == 1 else ", ".join(kimgs[:-1]) + f" and {kimgs[-1]}"
         out += f", the average of its weights at {states} kimg (`training.averaged_from`)"
     scale = t.get("attention_scale") or {}
     if scale:

@@ -253,6 +253,9 @@ def test_an_averaged_model_says_which_states_it_averages(tmp_path):
     body = region(page.read_text(encoding="utf-8"))
     assert ("**4.3 kimg** (`training.kimg` in its `config.json`), the average of its weights at 2.5 and 4.3 kimg "
             "(`training.averaged_from`), its 64×64 attention softened") in body
+    three = [{"kimg": 1.0}, {"kimg": 2.5}, {"kimg": 4.3}]
+    assert "at 1, 2.5 and 4.3 kimg" in directions_doc.lineage_text({"training": {"averaged_from": three}})
+    assert "at 4.3 kimg (" in directions_doc.lineage_text({"training": {"averaged_from": [{"kimg": 4.3}, {"model": "?"}]}})
 
 
 def test_shipped_page_is_current():
