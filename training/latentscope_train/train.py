@@ -412,7 +412,8 @@ class Trainer:
         self.opt_D.zero_grad(set_to_none=True)
         total.backward()
         self.opt_D.step()
-        stats.update(loss_D=loss_D.item(), D_real=l_real.mean().item(), D_fake=l_fake.mean().item())
+        stats.update(loss_D=loss_D.item(), D_real=l_real.mean().item(), D_fake=l_fake.mean().item(),
+                     D_sign=torch.sign(l_real.detach()).mean().item())
         if a.pl_weight > 0 and self.step >= a.d_warmup and self.step % a.pl_interval == 0:
             stats["pl"] = self.path_length_step()
 
@@ -470,8 +471,11 @@ class Trainer:
     def run(self):
         a = self.args
         log_path = os.path.join(a.run, "log.csv")
-        fields = ["step", "kimg", "seconds", "loss_G", "loss_D", "D_real", "D_fake", "r1"]
+        fields = ["step", "kimg", "seconds", "loss_G", "loss_D", "D_real", "D_fake", "r1", "rt"]
         new_log = not os.path.exists(log_path)
+        if not new_log:  # an older run's log goes on with its own columns
+            with open(log_path, newline="") as f:
+                fields = next(csv.reader(f), fields)
         log = open(log_path, "a", newline="") if self.rank == 0 else None
         self.log_file = log
         writer = csv.DictWriter(log, fieldnames=fields, extrasaction="ignore") if log else None
@@ -480,6 +484,7 @@ class Trainer:
         start = time.time()
         last_ckpt = time.time()
         last_r1 = last_pl = float("nan")  # lazy terms: logged rows show their latest value
+        signs = []  # D's sign on the reals since the last row: ADA's overfitting measure r_t
         # SIGINT/SIGTERM end the run at the next step boundary with a checkpoint, so
         # stopping a long run by hand (or by a job scheduler) loses no training.
         interrupted = []
@@ -499,11 +504,14 @@ class Trainer:
             self.train_seconds += time.time() - t0
             last_r1 = stats.get("r1", last_r1)
             last_pl = stats.get("pl", last_pl)
+            signs.append(stats.pop("D_sign"))
             if self.governor and (n := self.governor.update()) is not None:
                 print(f"threads={n} (other processes use {self.governor.others:.1f} of {self.governor.cores} cores)", flush=True)
             if writer and self.step % a.log_every == 0:
                 row = dict(step=self.step, kimg=f"{self.nimg / 1000:.3f}", seconds=f"{self.train_seconds:.1f}",
-                           r1=f"{last_r1:.4f}", **{k: f"{v:.4f}" for k, v in stats.items() if k not in ("r1", "pl")})
+                           r1=f"{last_r1:.4f}", **{k: f"{v:.4f}" for k, v in stats.items() if k not in ("r1", "pl")},
+                           rt=f"{sum(signs) / len(signs):.4f}")
+                signs.clear()
                 if a.pl_weight > 0:
                     row["pl"] = f"{last_pl:.4f}"
                 writer.writerow(row)

@@ -271,3 +271,21 @@ def test_logged_rows_show_the_latest_path_length_penalty(tmp_path, shards, small
     assert len(rows) == 3
     values = [float(dict(kv.split("=") for kv in r.split())["pl"]) for r in rows]
     assert all(v == v and v >= 0 for v in values)  # no NaN: every row carries a measured value
+
+
+def test_log_records_the_sign_of_d_on_reals_and_keeps_an_older_logs_columns(tmp_path, shards, small64_json):
+    run = tmp_path / "run"
+    Trainer(train_args(run, shards, small64_json, "--limit-images", "8", "--kimg", "0.008")).run()
+    with open(run / "log.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["step"] for r in rows] == ["1", "2"]
+    # --log-every 1: each row is the mean sign of one step's 4 real logits
+    assert all(float(r["rt"]) in (-1.0, -0.5, 0.0, 0.5, 1.0) for r in rows)
+
+    old = tmp_path / "old"
+    old.mkdir()
+    header = "step,kimg,seconds,loss_G,loss_D,D_real,D_fake,r1\n"
+    (old / "log.csv").write_text(header)
+    Trainer(train_args(old, shards, small64_json, "--limit-images", "8", "--kimg", "0.004")).run()
+    lines = (old / "log.csv").read_text().splitlines()
+    assert lines[0] + "\n" == header and len(lines) == 2 and lines[1].count(",") == header.count(",")
