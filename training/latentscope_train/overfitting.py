@@ -29,7 +29,12 @@ from .model import Discriminator, Generator, GeneratorConfig
 
 def load_networks(path: str) -> tuple[Generator, Discriminator, dict]:
     """The checkpoint's trained G and D (float32, eval mode) and the checkpoint itself."""
-    ck = torch.load(path, map_location="cpu", weights_only=False)
+    try:
+        ck = torch.load(path, map_location="cpu", weights_only=False)
+    except FileNotFoundError:
+        raise SystemExit(f"{path}: no such checkpoint")
+    except Exception as e:  # torch.load's errors for a file that is not one it wrote vary by content
+        raise SystemExit(f"{path}: not a training checkpoint ({type(e).__name__}: {e})")
     if not isinstance(ck, dict) or "D" not in ck or "G" not in ck or "config" not in ck:
         raise SystemExit(f"{path}: not a training checkpoint (no G, D and config in it)")
     cfg = GeneratorConfig.from_dict(ck["config"])
@@ -83,12 +88,12 @@ def main(argv=None):
         raise SystemExit("--n must be at least 1")
     if args.threads:
         torch.set_num_threads(args.threads)
+    nets = {path: load_networks(path) for path in args.checkpoint}  # a bad file fails before the data is read
     images = cached_images(args.data, None)
     pick = np.random.default_rng(0).choice(len(images), min(args.n, len(images)), replace=False)
     reals = images[np.sort(pick)]
     rows = {}
-    for path in args.checkpoint:
-        G, D, ck = load_networks(path)
+    for path, (G, D, ck) in nets.items():
         policy = args.augment if args.augment is not None else ck.get("args", {}).get("augment", "")
         row = measure(G, D, reals, policy)
         row["kimg"] = round(ck["nimg"] / 1000, 3) if "nimg" in ck else None

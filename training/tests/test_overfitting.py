@@ -56,6 +56,12 @@ def test_a_file_that_is_not_a_training_checkpoint_is_refused(tmp_path, shards):
     torch.save({"G_ema": {}}, bad)
     with pytest.raises(SystemExit, match="not a training checkpoint"):
         overfitting.main(["--checkpoint", str(bad), "--data", shards])
+    garbage = tmp_path / "notes.txt"
+    garbage.write_text("not a checkpoint\n")
+    with pytest.raises(SystemExit, match="notes.txt: not a training checkpoint"):
+        overfitting.main(["--checkpoint", str(garbage), "--data", shards])
+    with pytest.raises(SystemExit, match="missing.pt: no such checkpoint"):
+        overfitting.main(["--checkpoint", str(tmp_path / "missing.pt"), "--data", str(tmp_path / "no-data")])
 
 
 def test_auc_counts_the_pairs_in_which_the_real_logit_is_higher():
