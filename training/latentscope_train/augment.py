@@ -37,13 +37,16 @@ def translation(x, ratio=0.125):
     return flat.gather(2, idx.flatten(1).unsqueeze(1).expand(-1, x.size(1), -1)).view_as(x)
 
 
-def cutout(x, ratio=0.25):
+def cutout(x, ratio=0.5):
+    """Zero a square of side ratio*size, centred on a uniformly drawn pixel and clipped at the
+    edges, as DiffAugment does (half the side: a quarter of the image when it lies inside)."""
     B, _, H, W = x.shape
     ch, cw = int(H * ratio + 0.5), int(W * ratio + 0.5)
     cy = torch.randint(0, H + (1 - ch % 2), (B, 1, 1), device=x.device)
     cx = torch.randint(0, W + (1 - cw % 2), (B, 1, 1), device=x.device)
     gy, gx = torch.meshgrid(torch.arange(H, device=x.device), torch.arange(W, device=x.device), indexing="ij")
-    inside = ((gy - cy + ch // 2).abs() < ch / 2) & ((gx - cx + cw // 2).abs() < cw / 2)
+    top, left = cy - ch // 2, cx - cw // 2
+    inside = (gy >= top) & (gy < top + ch) & (gx >= left) & (gx < left + cw)
     return x * (~inside).unsqueeze(1).to(x.dtype)
 
 
