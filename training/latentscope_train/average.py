@@ -1,12 +1,14 @@
 """Average the weights of several exports of one training run.
 
-    python -m latentscope_train.average --model /tmp/at64 --model /tmp/at99 --out /tmp/avg [--weights 1,1]
+    python -m latentscope_train.average --model /tmp/at64 --model /tmp/at99 --out /tmp/avg [--weights 1,1] [--weights-at 64=3,1]
 
 G_ema already averages the generator over the last few thousand images (--ema-kimg);
 averaging exports taken far apart along the same run widens that window after the
 fact (Polyak averaging; "model soups" for fine-tuned copies). It works only for
 models that lie in one basin: exports of the same run, not independently trained
-models. The mapping changes with its weights, so `w_avg` (the centre that truncation
+models. `--weights-at RES=W1,W2,...` gives the synthesis layers at one resolution (its
+convolutions, attention and toRGB) weights of their own, e.g. more of an earlier state's
+finest layers than of the rest. The mapping changes with its weights, so `w_avg` (the centre that truncation
 pulls toward) is measured again for the averaged mapping instead of being averaged.
 
 All models must have the same architecture (config.json apart from name and training
@@ -46,6 +48,30 @@ def parse_weights(spec: str | None, n: int) -> list[float]:
     return [v / total for v in values]
 
 
+def parse_weights_at(specs: list[str] | None, n: int, resolutions) -> dict[int, list[float]]:
+    """['64=3,1'] -> {64: [0.75, 0.25]}: per-resolution weights, checked as --weights are."""
+    out = {}
+    for spec in specs or []:
+        res, sep, values = spec.partition("=")
+        if not sep or not res.strip().isdigit():
+            raise ValueError(f"--weights-at wants RES=W1,W2,... (e.g. 64=3,1), not {spec!r}")
+        if int(res) not in resolutions:
+            raise ValueError(f"--weights-at {spec!r}: the model has no synthesis layers at {res}x{res} "
+                             f"(it has {', '.join(str(r) for r in sorted(resolutions))})")
+        if int(res) in out:
+            raise ValueError(f"--weights-at gives {res} twice")
+        out[int(res)] = parse_weights(values, n)
+    return out
+
+
+def _resolution_of(name: str) -> int | None:
+    """synthesis.b64.conv0.keys -> 64; None for the mapping, the constant and w_avg."""
+    parts = name.split(".")
+    if len(parts) > 2 and parts[0] == "synthesis" and parts[1].startswith("b") and parts[1][1:].isdigit():
+        return int(parts[1][1:])
+    return None
+
+
 def mapped_mean(tensors: dict[str, torch.Tensor], mapping_layers: int, z_dim: int,
                 samples: int = 20000, seed: int = 0) -> torch.Tensor:
     """The mean w of the mapping in `tensors` (baked weights, as exported) over `samples`
@@ -80,18 +106,26 @@ def _check_same_architecture(paths, exports):
 
 
 def average(paths: list[str], out: str, weights: list[float] | None = None, name: str | None = None,
-            w_avg_samples: int = 20000) -> dict:
+            w_avg_samples: int = 20000, weights_at: dict[int, list[float]] | None = None) -> dict:
     """Writes the weighted average of the exported models at `paths` to `out` and returns
-    its config. Raises ValueError when they cannot be averaged."""
+    its config; `weights_at` overrides `weights` for the synthesis layers at a resolution.
+    Raises ValueError when they cannot be averaged."""
     if len(paths) < 2:
         raise ValueError("average needs at least two models")
     weights = weights or [1.0 / len(paths)] * len(paths)
     exports = [read_export(p) for p in paths]
     _check_same_architecture(paths, exports)
     config, first_tensors, metadata = exports[0]
+    weights_at = weights_at or {}
+    resolutions = {int(r) for r in config["channels"]}
+    for res, wts in weights_at.items():
+        if res not in resolutions or len(wts) != len(paths):
+            raise ValueError(f"weights at {res}: {len(wts)} weights for {len(paths)} models at "
+                             f"resolutions {sorted(resolutions)}")
     tensors = {}
     for k, t in first_tensors.items():
-        mean = sum(wt * e[1][k].double() for wt, e in zip(weights, exports))
+        wk = weights_at.get(_resolution_of(k), weights)
+        mean = sum(wt * e[1][k].double() for wt, e in zip(wk, exports))
         tensors[k] = mean.to(t.dtype)
     w_avg = mapped_mean(tensors, config["mapping_layers"], config["z_dim"], w_avg_samples)
     tensors["w_avg"] = w_avg.to(first_tensors["w_avg"].dtype)
@@ -110,6 +144,8 @@ def average(paths: list[str], out: str, weights: list[float] | None = None, name
         sources.append({"model": c.get("name") or os.path.basename(os.path.normpath(p)),
                         "kimg": t.get("kimg"), "steps": t.get("steps"), "weight": round(wt, 6)})
     training["averaged_from"] = sources
+    if weights_at:
+        training["averaged_weights_at"] = {str(r): [round(w, 6) for w in wts] for r, wts in sorted(weights_at.items())}
     config["training"] = training
     os.makedirs(out, exist_ok=True)
     write_export(out, config, tensors, metadata)
@@ -121,18 +157,24 @@ def main(argv=None):
     p.add_argument("--model", action="append", required=True, help="exported model folder (give two or more)")
     p.add_argument("--out", required=True, help="model folder to write")
     p.add_argument("--weights", default=None, help="W1,W2,...: relative weight of each --model (default equal)")
+    p.add_argument("--weights-at", action="append", default=None, metavar="RES=W1,W2,...",
+                   help="weights of their own for the synthesis layers at resolution RES (repeatable)")
     p.add_argument("--name", default=None, help="model name (default: the --out folder's name)")
     p.add_argument("--w-avg-samples", type=int, default=20000, help="z samples for the averaged mapping's w_avg")
     args = p.parse_args(argv)
     try:
         if os.path.normpath(args.out) in {os.path.normpath(m) for m in args.model}:
             raise ValueError("--out must not be one of the --model folders")
-        config = average(args.model, args.out, parse_weights(args.weights, len(args.model)), args.name,
-                         args.w_avg_samples)
+        n = len(args.model)
+        resolutions = {int(r) for r in read_export(args.model[0])[0]["channels"]}
+        config = average(args.model, args.out, parse_weights(args.weights, n), args.name,
+                         args.w_avg_samples, parse_weights_at(args.weights_at, n, resolutions))
     except (OSError, ValueError, KeyError) as e:
         p.exit(2, f"average: {e}\n")
     sources = ", ".join(f"{s['model']} ({s['kimg']} kimg) x{s['weight']:.3g}" for s in config["training"]["averaged_from"])
-    print(f"averaged {sources}: {args.out}")
+    at = "".join(f"; at {r}: " + ", ".join(f"x{w:.3g}" for w in wts)
+                 for r, wts in (config["training"].get("averaged_weights_at") or {}).items())
+    print(f"averaged {sources}{at}: {args.out}")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from latentscope_train.average import average, main, mapped_mean, parse_weights
+from latentscope_train.average import average, main, mapped_mean, parse_weights, parse_weights_at
 from latentscope_train.export import export_generator, load_exported
 from latentscope_train.model import TINY_CONFIG, Generator, GeneratorConfig
 from latentscope_train.soften import soften
@@ -103,3 +103,39 @@ def test_the_command_line_refuses_writing_over_a_source(tmp_path, capsys):
     assert (a / "generator.safetensors").read_bytes() == before
     main(["--model", str(a), "--model", str(b), "--out", str(tmp_path / "avg"), "--w-avg-samples", "100"])
     assert "averaged a (1.0 kimg) x0.5, b (2.0 kimg) x0.5" in capsys.readouterr().out
+
+
+def test_weights_at_one_resolution_apply_to_its_layers_only(tmp_path):
+    a, b = exported(tmp_path, "a", 1), exported(tmp_path, "b", 2)
+    res = max(int(r) for r in TINY_CONFIG["channels"])
+    config = average([str(a), str(b)], str(tmp_path / "avg"), [0.5, 0.5], w_avg_samples=100,
+                     weights_at={res: [0.75, 0.25]})
+    ta, tb, tm = (load_file(p / "generator.safetensors") for p in (a, b, tmp_path / "avg"))
+    finest = [k for k in ta if k.startswith(f"synthesis.b{res}.")]
+    assert finest and any(k.endswith("torgb.conv.weight") for k in finest)
+    for k in ta:
+        if k == "w_avg":
+            continue
+        w = 0.75 if k in finest else 0.5
+        assert torch.allclose(tm[k], w * ta[k] + (1 - w) * tb[k], atol=1e-6), k
+    assert config["training"]["averaged_weights_at"] == {str(res): [0.75, 0.25]}
+
+
+@pytest.mark.parametrize("spec,match", [(["64"], "RES=W1"), (["x=1,1"], "RES=W1"), (["7=1,1"], "no synthesis layers"),
+                                        (["64=1"], "2 models"), (["64=1,0"], "above 0"),
+                                        (["64=1,1", "64=2,1"], "twice")])
+def test_bad_weights_at_are_refused(spec, match):
+    with pytest.raises(ValueError, match=match):
+        parse_weights_at(spec, 2, {4, 8, 16, 32, 64})
+
+
+def test_the_command_line_takes_weights_at(tmp_path, capsys):
+    a, b = exported(tmp_path, "a", 1), exported(tmp_path, "b", 2)
+    res = max(int(r) for r in TINY_CONFIG["channels"])
+    main(["--model", str(a), "--model", str(b), "--out", str(tmp_path / "avg"), "--weights-at", f"{res}=3,1",
+          "--w-avg-samples", "100"])
+    assert f"at {res}: x0.75, x0.25" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as e:
+        main(["--model", str(a), "--model", str(b), "--out", str(tmp_path / "bad"), "--weights-at", "3=1,1"])
+    assert e.value.code == 2 and "no synthesis layers at 3x3" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
