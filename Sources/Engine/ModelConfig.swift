@@ -84,6 +84,8 @@ public struct TrainingInfo: Codable, Sendable, Equatable {
     public let attentionScale: [String: Double]?
     /// The exports whose weights were averaged into this one (latentscope_train.average).
     public let averagedFrom: [AveragedSource]?
+    /// Weights of their own, one per source, for the synthesis layers at a resolution.
+    public let averagedWeightsAt: [String: [Double]]?
 
     public struct WarmStart: Codable, Sendable, Equatable {
         public let model: String?
@@ -102,6 +104,7 @@ public struct TrainingInfo: Codable, Sendable, Equatable {
         case warmStart = "warm_start"
         case attentionScale = "attention_scale"
         case averagedFrom = "averaged_from"
+        case averagedWeightsAt = "averaged_weights_at"
     }
 }
 

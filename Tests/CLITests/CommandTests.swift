@@ -110,6 +110,7 @@ import Testing
         training["warm_start"] = ["model": "an earlier release", "kimg": 201.6]
         training["attention_scale"] = ["16": 0.7, "8": 0.9]
         training["averaged_from"] = [["model": "run", "kimg": 50.0, "weight": 0.25], ["model": "run", "kimg": 64.1, "weight": 0.75]]
+        training["averaged_weights_at"] = ["16": [0.6, 0.4]]
         config["training"] = training
         try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: path))
         let info = try CLI.run(["info", "--model", "\(d)/model"])
@@ -117,6 +118,7 @@ import Testing
         #expect(info.out.contains("64.1 kimg (trained on from a model at 201.6 kimg)"))
         #expect(info.out.contains("softened    attention: 8x8 keys x 0.9, 16x16 keys x 0.7"))
         #expect(info.out.contains("averaged    weights of 50.0 kimg x 0.25, 64.1 kimg x 0.75"))
+        #expect(info.out.contains("            16x16 layers: x 0.60, x 0.40"))
         let plain = try CLI.run(["info"] + m)
         #expect(!plain.out.contains("softened") && !plain.out.contains("trained on from") && !plain.out.contains("averaged"))
     }

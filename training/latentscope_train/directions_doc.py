@@ -183,6 +183,10 @@ def lineage_text(config: dict) -> str:
         kimgs = [kimg_text(s["kimg"]) for s in sources]
         states = kimgs[0] if len(kimgs) == 1 else ", ".join(kimgs[:-1]) + f" and {kimgs[-1]}"
         out += f", the average of its weights at {states} kimg (`training.averaged_from`)"
+        at = t.get("averaged_weights_at") or {}
+        if at:
+            parts = [f"at {r}×{r} " + ", ".join(f"{w:g}" for w in at[r]) for r in sorted(at, key=int)]
+            out += f" with weights {'; '.join(parts)} (`training.averaged_weights_at`)"
     scale = t.get("attention_scale") or {}
     if scale:
         where = " and ".join(f"{r}×{r}" for r in sorted(scale, key=int))

@@ -255,6 +255,9 @@ def test_an_averaged_model_says_which_states_it_averages(tmp_path):
             "(`training.averaged_from`), its 64×64 attention softened") in body
     three = [{"kimg": 1.0}, {"kimg": 2.5}, {"kimg": 4.3}]
     assert "at 1, 2.5 and 4.3 kimg" in directions_doc.lineage_text({"training": {"averaged_from": three}})
+    weighted = {"averaged_from": three[:2], "averaged_weights_at": {"64": [0.75, 0.25], "32": [0.6, 0.4]}}
+    assert ("at 1 and 2.5 kimg (`training.averaged_from`) with weights at 32×32 0.6, 0.4; at 64×64 0.75, 0.25 "
+            "(`training.averaged_weights_at`)") in directions_doc.lineage_text({"training": weighted})
     assert "at 4.3 kimg (" in directions_doc.lineage_text({"training": {"averaged_from": [{"kimg": 4.3}, {"model": "?"}]}})
 
 

@@ -38,6 +38,10 @@ struct Info: ParsableCommand {
                     (s.kimg.map { "\($0) kimg" } ?? (s.model ?? "?").terminalSafe) + (s.weight.map { String(format: " x %.2f", $0) } ?? "")
                 }
                 print("averaged    weights of \(parts.joined(separator: ", "))")
+                for (res, weights) in (t.averagedWeightsAt ?? [:]).sorted(by: { (Int($0.key) ?? 0) < (Int($1.key) ?? 0) }) {
+                    let w = weights.map { String(format: "x %.2f", $0) }.joined(separator: ", ")
+                    print("            \(res.terminalSafe)x\(res.terminalSafe) layers: \(w)")
+                }
             }
             if let scale = t.attentionScale, !scale.isEmpty {
                 let parts = scale.sorted { (Int($0.key) ?? 0) < (Int($1.key) ?? 0) }
