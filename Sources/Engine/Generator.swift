@@ -135,7 +135,8 @@ public final class Generator {
     /// Work is spread over `threads` workers: whole images while there are at
     /// least as many left as workers (no synchronisation, each image stays in
     /// its worker's cache), then parts of one image (bands of rows, or output
-    /// channels of small layers; Band.partition), layer by layer.
+    /// channels of small layers and of layers with attention blur; Band.partition),
+    /// layer by layer.
     public func synthesize(_ ws: [WPlus], noise: [NoiseMode], attentionLayers: Set<Int> = [],
                            explicitNoise: [[[Float]?]]? = nil) -> SynthesisOutput {
         synthesize(ws, noise: noise, attentionLayers: attentionLayers, explicitNoise: explicitNoise, trace: nil)
@@ -161,7 +162,7 @@ public final class Generator {
         if pool?.count != workers {
             pool?.stop()
             pool = WorkerPool(threads: workers)
-            partitions = c.layers.map { Band.partition($0, workers: workers) }
+            partitions = model.layers.map { Band.partition($0.spec, workers: workers, blurred: $0.blur > 0) }
         }
         let pool = pool!
 

@@ -5,7 +5,9 @@
 // StyledLayer.forward of training/latentscope_train/model.py, step by step
 // (LayerSteps.swift). Every step but the convolution is per pixel, so a band
 // computes its own rows plus the one-row halo its 3x3 convolution reads, and
-// bands never wait on each other within a layer.
+// bands never wait on each other within a layer. The attention blur is not per
+// pixel: a layer with it is cut by output channel only, each part computing the
+// whole image's attention.
 
 /// The part of one layer's output a worker computes: a band of rows and a range
 /// of output channels, and the input rows it reads.
@@ -22,9 +24,12 @@ struct Band: Equatable {
     /// rows a band is mostly halo and every band would stream all the conv weights,
     /// so small convolutions are cut by output channel instead (each worker then
     /// repeats the cheap per-pixel attention), and small toRGB layers are not cut.
-    static func partition(_ s: LayerSpec, workers: Int) -> [Band] {
+    /// A `blurred` layer (attention_blur) blurs maps of the whole image, which a band
+    /// of rows does not have: it is cut by output channel whatever its size, and its
+    /// toRGB not at all.
+    static func partition(_ s: LayerSpec, workers: Int, blurred: Bool = false) -> [Band] {
         guard workers > 1 else { return [whole(s)] }
-        if s.res / workers >= minRowsPerBand {
+        if !blurred && s.res / workers >= minRowsPerBand {
             let halo = s.kernel / 2
             return (0..<workers).map { i in
                 let r = (s.res * i / workers) ..< (s.res * (i + 1) / workers)
@@ -92,7 +97,10 @@ extension PreparedModel {
         record(.values, lane.v, T * Cin)
         attentionLogits(lane.attn, lane.norm, L.logits, L.positionLogits + first, ldp: P, rows: H * T, channels: Cin, cols: cols)
         record(.logits, lane.attn, H * T * cols)
-        attend(lane.mod, lane.attn, lane.v, heads: H, tokens: T, channels: Cin, cols: cols, scratch: lane.scratch)
+        // The blur needs every row of the maps (Band.partition gives a blurred layer no bands of rows).
+        assert(L.blur == 0 || band.inRows == 0..<R, "a blurred layer cut into bands of rows")
+        attend(lane.mod, lane.attn, lane.v, heads: H, tokens: T, channels: Cin, cols: cols, blur: L.blur, size: R,
+               scratch: lane.scratch, map: lane.map)
         record(.attention, lane.attn, H * T * cols)
         record(.style, lane.mod, Cin * cols)
         modulate(lane.mod, lane.mod, lane.norm, count: Cin * cols)

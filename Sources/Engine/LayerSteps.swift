@@ -6,7 +6,7 @@
 //   n = layer_norm(t)                      layerNorm (Kernels.swift)
 //   v = self.values(w)                     values
 //   logits = self.attention_logits(n)      attentionLogits
-//   attn, s = self.attend(logits, v)       attend
+//   attn, s = self.attend(logits, v)       attend (softmax, blurMaps where the layer blurs, style)
 //   y = self.modulate(n, s)                modulate
 //   y = self.convolve(y)                   convolve3x3; toRGB: convolve1x1 onto the image so far
 //   y = self.noise_bias_act(y, noise)      noiseBiasActivate
@@ -15,6 +15,8 @@
 // normalised features, because PreparedLayer folds the query projection, the
 // keys and the positional encoding into one matrix and a per-pixel constant at
 // load; and every step runs on the band of rows a worker owns (LayerPass.swift).
+// The attention blur (config attention_blur) is the one step that is not per
+// pixel: a layer with it always has every row of the image (Band.partition).
 // Arguments as in llm.c: the output first, then the inputs, then the sizes.
 
 /// The value of every token, the layer's style affine: v = w · weightᵀ + bias, [T][C].
@@ -36,17 +38,54 @@ func attentionLogits(_ logits: UnsafeMutablePointer<Float>, _ norm: UnsafePointe
 }
 
 /// Attention and style: per head, the softmax over tokens of its logits, in place (attn
-/// holds the logits [H][T][cols] and is left holding the weights), then the style of the
-/// head's channels h·C/H ..< (h+1)·C/H at every pixel, style = v_hᵀ · attn_h ([C][cols]).
-/// scratch: 2 · columnBlock floats.
+/// holds the logits [H][T][cols] and is left holding the weights); where the layer blurs its
+/// attention (`blur` passes > 0), the head's T maps blurred in place (blurMaps: cols is then
+/// the whole R×R image); then the style of the head's channels h·C/H ..< (h+1)·C/H at every
+/// pixel, style = v_hᵀ · attn_h ([C][cols]). scratch: 2 · columnBlock floats; map: R·R floats,
+/// unused without blur.
 func attend(_ style: UnsafeMutablePointer<Float>, _ attn: UnsafeMutablePointer<Float>, _ v: UnsafePointer<Float>,
-            heads H: Int, tokens T: Int, channels C: Int, cols: Int, scratch: UnsafeMutablePointer<Float>) {
+            heads H: Int, tokens T: Int, channels C: Int, cols: Int, blur passes: Int, size R: Int,
+            scratch: UnsafeMutablePointer<Float>, map: UnsafeMutablePointer<Float>) {
     let Ch = C / H
     for h in 0..<H {
         let a = attn + h * T * cols
         softmaxColumns(a, rows: T, cols: cols, scratch: scratch)
+        // Between the softmax and the style, as model.py's attend; while the head is in cache.
+        if passes > 0 { blurMaps(a, count: T, size: R, passes: passes, tmp: map) }
         // One small sgemm per head; OpenBLAS runs such shapes without packing.
         sgemm(style + h * Ch * cols, ldc: cols, v + h * Ch, lda: C, transA: true, a, ldb: cols, m: Ch, n: cols, k: T)
+    }
+}
+
+/// The attention blur (model.py blur_maps), in place: each of `count` R×R maps (at stride
+/// R·R) filtered `passes` times by [1,2,1]/4 along x, then along y, a neighbour beyond the
+/// edge taking the edge pixel's value. Linear and summing to one, so every pixel's weights
+/// still sum to one over the tokens. tmp: R·R floats.
+func blurMaps(_ maps: UnsafeMutablePointer<Float>, count n: Int, size R: Int, passes: Int, tmp: UnsafeMutablePointer<Float>) {
+    for m in 0..<n {
+        let a = maps + m * R * R
+        for _ in 0..<passes {
+            blurRows(tmp, a, size: R)
+            blurColumns(a, tmp, size: R)
+        }
+    }
+}
+
+/// One pass along x of an R×R map, edges replicated: dst[y][x] = (src[y][x-1] + 2·src[y][x]
+/// + src[y][x+1]) / 4, the additions in model.py's order.
+func blurRows(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, size R: Int) {
+    for y in 0..<R {
+        let s = src + y * R, d = dst + y * R
+        for x in 0..<R { d[x] = (s[max(x - 1, 0)] + 2 * s[x] + s[min(x + 1, R - 1)]) / 4 }
+    }
+}
+
+/// One pass along y of an R×R map, edges replicated: dst[y] = (src[y-1] + 2·src[y] + src[y+1]) / 4,
+/// row by row.
+func blurColumns(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, size R: Int) {
+    for y in 0..<R {
+        let up = src + max(y - 1, 0) * R, mid = src + y * R, down = src + min(y + 1, R - 1) * R, d = dst + y * R
+        for x in 0..<R { d[x] = (up[x] + 2 * mid[x] + down[x]) / 4 }
     }
 }
 

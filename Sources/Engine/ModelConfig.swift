@@ -111,7 +111,10 @@ public struct TrainingInfo: Codable, Sendable, Equatable {
 /// The architecture and metadata of an exported generator.
 public struct ModelConfig: Codable, Sendable, Equatable {
     public static let format = "latentscope-generator"
-    public static let formatVersion = 1
+    /// The versions this build reads: 2 is 1 plus `attention_blur` (export.py writes 2 only for
+    /// a model that has it, so that an engine without the blur refuses it instead of
+    /// rendering it wrong).
+    public static let formatVersions = 1...2
 
     public let format: String
     public let formatVersion: Int
@@ -133,6 +136,10 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     public let parameters: Int?
     public let synthesisFlops: Int?
     public let training: TrainingInfo?
+    /// Passes of the attention blur by resolution (model.py's GeneratorConfig.attention_blur),
+    /// as read: decoded as numbers so that validate can name a fraction. Nil or empty: none.
+    /// Read it through attentionBlur(at:).
+    public let attentionBlur: [String: Double]?
 
     /// The file's names (docs/model-format.md), snake_case as export.py writes them.
     enum CodingKeys: String, CodingKey {
@@ -140,12 +147,17 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         case formatVersion = "format_version", zDim = "z_dim", wDim = "w_dim", headDim = "head_dim"
         case mappingLayers = "mapping_layers", lreluSlope = "lrelu_slope", lreluGain = "lrelu_gain"
         case layernormEps = "layernorm_eps", synthesisFlops = "synthesis_flops"
+        case attentionBlur = "attention_blur"
     }
 
     public var numLayers: Int { layers.count }
 
     /// Channels at a resolution.
     public func channels(at res: Int) -> Int? { channels[String(res)] }
+
+    /// How many times the attention maps of the layers at a resolution are blurred between
+    /// the softmax and the style (docs/model-format.md); 0 for none.
+    public func attentionBlur(at res: Int) -> Int { attentionBlur?[String(res)].flatMap { Int(exactly: $0) } ?? 0 }
 
     /// Limits of what this engine runs; a config outside them is refused before anything is allocated.
     public enum Limits {
@@ -155,6 +167,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         public static let heads = 1...64
         public static let headDim = 1...1024
         public static let mappingLayers = 1...64
+        public static let blurPasses = 1...8
         /// A config is a few kilobytes; anything this large is not one.
         public static let fileBytes = 1 << 20
         /// Characters of the name (it becomes a folder name) and of the other strings.
@@ -231,8 +244,9 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         }
         func shown(_ s: String) -> String { "'\(SafeTensorsFile.shown(s))'" }
         guard format == Self.format else { throw bad("format", "'\(Self.format)'", shown(format)) }
-        guard formatVersion == Self.formatVersion else {
-            throw bad("format_version", "\(Self.formatVersion) (the version this build reads)", "\(formatVersion)")
+        guard Self.formatVersions.contains(formatVersion) else {
+            let versions = Self.formatVersions.map(String.init).joined(separator: " or ")
+            throw bad("format_version", "\(versions) (the versions this build reads)", "\(formatVersion)")
         }
         if let p = Self.nameProblem(name) { throw bad("name", p, shown(name)) }
         guard ["float32", "float16"].contains(dtype) else { throw bad("dtype", "'float32' or 'float16'", shown(dtype)) }
@@ -264,6 +278,24 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         }
         for l in layers where l.cin % heads != 0 {
             throw bad("heads", "a divisor of every layer's channels", "\(heads) (layer '\(l.name)' has \(l.cin) channels)")
+        }
+        try validateAttentionBlur(path: path)
+    }
+
+    /// attention_blur: keys are resolutions the model has layers at, written as `channels`
+    /// writes them ("64", not "064"), and values whole numbers of passes in Limits.blurPasses.
+    private func validateAttentionBlur(path: String) throws {
+        let resolutions = Set(layers.map(\.res))
+        for (key, passes) in (attentionBlur ?? [:]).sorted(by: { $0.key < $1.key }) {
+            guard let r = Int(key), resolutions.contains(r), key == String(r) else {
+                let have = resolutions.sorted().map { "'\($0)'" }.joined(separator: ", ")
+                throw ModelError.badField(file: path, field: "attention_blur", expected: "keys among the model's resolutions (\(have))",
+                                          got: "'\(SafeTensorsFile.shown(key))'")
+            }
+            guard let n = Int(exactly: passes), Limits.blurPasses.contains(n) else {
+                throw ModelError.badField(file: path, field: "attention_blur.\(key)", expected: "a whole number of passes in \(Limits.blurPasses)",
+                                          got: Int(exactly: passes).map(String.init) ?? "\(passes)")
+            }
         }
     }
 }

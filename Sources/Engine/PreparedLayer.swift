@@ -12,6 +12,8 @@ final class PreparedLayer: @unchecked Sendable {
     let conv: UnsafeMutablePointer<Float>     // [Cout][Cin*k*k]
     let bias: UnsafeMutablePointer<Float>     // [Cout]
     let noiseStrength: Float
+    /// Passes of the attention blur (ModelConfig.attentionBlur(at:)), 0 for none.
+    let blur: Int
 
     init(_ w: LayerWeights, config c: ModelConfig) {
         spec = w.spec
@@ -49,6 +51,7 @@ final class PreparedLayer: @unchecked Sendable {
         conv = copy(w.conv)
         bias = copy(w.bias)
         noiseStrength = w.noiseStrength
+        blur = c.attentionBlur(at: w.spec.res)
     }
 
     deinit {

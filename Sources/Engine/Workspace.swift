@@ -44,6 +44,7 @@ final class Lane {
     let attn: UnsafeMutablePointer<Float>                  // [heads][T][band pixels]
     let scratch: UnsafeMutablePointer<Float>               // 2 * columnBlock
     let row: UnsafeMutablePointer<Float>                   // one source row (upsampling)
+    let map: UnsafeMutablePointer<Float>                   // one attention map (blur); 1 float without blur
     private let buffers: [Buffer]
 
     init(config c: ModelConfig) {
@@ -54,11 +55,13 @@ final class Lane {
             let k = s.cin * 9
             return k * s.res * convRowsPerBlock(k: k, size: s.res)
         }.max() ?? 1
+        let blurredP = c.layers.filter { c.attentionBlur(at: $0.res) > 0 }.map(\.pixels).max() ?? 0
         let sizes = [cinP, cinP, cinP, c.tokens * maxCin, col,
-                     c.heads * c.tokens * P, 2 * columnBlock, c.resolution]
+                     c.heads * c.tokens * P, 2 * columnBlock, c.resolution, blurredP]
         buffers = sizes.map(Buffer.init)
         (up, norm, mod) = (buffers[0].base, buffers[1].base, buffers[2].base)
         (v, self.col, attn, scratch, row) = (buffers[3].base, buffers[4].base, buffers[5].base, buffers[6].base, buffers[7].base)
+        map = buffers[8].base
     }
 
     deinit { buffers.forEach { $0.free() } }

@@ -81,6 +81,13 @@ func scaleTensor(_ dir: String, _ name: String, by factor: Float) throws {
         #expect(mismatch == nil, "\(mismatch.map(String.init(describing:)) ?? "")")
     }
 
+    @Test func blurredTinyModelMatchesPyTorchAtEveryStepOfEveryLayer() throws {
+        let golden = try Golden(Fixtures.path("tiny-blur-golden.safetensors"))
+        let (mismatch, compared) = try firstTraceMismatch(try Generator(modelDirectory: Fixtures.path("tiny-blur-model")), golden: golden)
+        #expect(compared > 0, "the fixture holds no trace")
+        #expect(mismatch == nil, "\(mismatch.map(String.init(describing:)) ?? "")")
+    }
+
     /// A change to one layer's weights is reported at that layer and at the first step it
     /// changes, so a failing comparison says where to look.
     @Test(arguments: [("b8.conv1", "conv.weight", LayerStep.conv), ("b16.conv0", "value.weight", .values),

@@ -64,6 +64,13 @@ func checkParity(generator G: Generator, golden: Golden, tolerance: Float = 1e-3
         try checkParity(generator: try Fixtures.tinyGenerator(), golden: try Golden(Fixtures.path("tiny-golden.safetensors")))
     }
 
+    /// The tiny model with attention_blur {"8": 1, "16": 2} (fixtures.py make_tiny_blur).
+    @Test func blurredTinyModelMatchesPyTorch() throws {
+        let G = try Generator(modelDirectory: Fixtures.path("tiny-blur-model"))
+        #expect(G.config.attentionBlur(at: 16) == 2)
+        try checkParity(generator: G, golden: try Golden(Fixtures.path("tiny-blur-golden.safetensors")))
+    }
+
     /// Workers split a batch by whole images, then the rest by bands of rows:
     /// every split gives the single-worker result (up to summation order in sgemm).
     @Test(arguments: [(2, 2), (3, 2), (2, 3), (4, 5), (16, 1)])

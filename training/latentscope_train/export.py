@@ -21,6 +21,9 @@ from .model import LN_EPS, LRELU_GAIN, LRELU_SLOPE, Generator, GeneratorConfig, 
 
 FORMAT = "latentscope-generator"
 FORMAT_VERSION = 1
+# A model with attention_blur is written as version 2, so that an engine that does not know
+# the field refuses it instead of drawing other faces; every other model stays version 1.
+FORMAT_VERSION_BLUR = 2
 
 
 def generator_tensors(G: Generator) -> dict[str, torch.Tensor]:
@@ -46,11 +49,15 @@ def generator_tensors(G: Generator) -> dict[str, torch.Tensor]:
     return {k: v.detach().float().contiguous().clone() for k, v in t.items()}
 
 
+def format_version(cfg: GeneratorConfig) -> int:
+    return FORMAT_VERSION_BLUR if cfg.attention_blur else FORMAT_VERSION
+
+
 def model_config(G: Generator, name: str, dtype: str, extra: dict | None = None) -> dict:
     cfg = G.cfg
     return {
         "format": FORMAT,
-        "format_version": FORMAT_VERSION,
+        "format_version": format_version(cfg),
         "name": name,
         "dtype": dtype,
         **cfg.to_dict(),

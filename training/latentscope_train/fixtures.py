@@ -2,6 +2,7 @@
 
     python -m latentscope_train.fixtures [--shipped ../assets/models/utkface64] [--out ../Tests/EngineTests/Fixtures]
     python -m latentscope_train.fixtures --classifier-only    # the classifier fixture alone, for the committed tiny model
+    python -m latentscope_train.fixtures --blur-only          # the blurred-attention fixture alone, from the committed tiny model
 
 Writes:
   tiny-model/              a tiny random-weight model (config.json + generator.safetensors)
@@ -13,6 +14,8 @@ Writes:
   tiny-classifier/         a tiny random attribute classifier for the tiny model (attributes.json + .safetensors),
                            its batch norms' statistics randomised so that folding them is exercised
   tiny-classifier-reference.json  the unfolded classifier's outputs on a few deterministic 16x16 images
+  tiny-blur-model/         the tiny model with attention_blur {"8": 1, "16": 2} (blur.py; the same weights)
+  tiny-blur-golden.safetensors  its reference outputs as tiny-golden's, the trace for the first seed only
 
 Everything is a pure function of fixed seeds, so rerunning reproduces the files bit for bit.
 """
@@ -27,6 +30,7 @@ import torch
 from safetensors.torch import save_file
 
 from .attribute_classifier import AttributeNet
+from .blur import blur
 from .classifier_export import export_classifier, named_outputs
 from .export import export_generator, load_exported
 from .model import TINY_CONFIG, Generator, GeneratorConfig
@@ -149,6 +153,17 @@ def reference(G: Generator, seeds: list[int], attn_layers: list[int] | None,
     return {k: v.contiguous() for k, v in out.items()}
 
 
+TINY_BLUR = {8: 1, 16: 2}
+
+
+def make_tiny_blur(out: str) -> None:
+    """The committed tiny model with its 8x8 and 16x16 attention blurred, and its reference:
+    at 16x16 the engine cuts layers into bands of rows, which a blur must not see."""
+    blur(os.path.join(out, "tiny-model"), os.path.join(out, "tiny-blur-model"), TINY_BLUR, name="tiny-blur")
+    G = load_exported(os.path.join(out, "tiny-blur-model"))
+    save_file(reference(G, [0, 1, 2], None, trace_seeds=1), os.path.join(out, "tiny-blur-golden.safetensors"))
+
+
 def main(argv=None):
     here = os.path.dirname(__file__)
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -156,9 +171,15 @@ def main(argv=None):
     p.add_argument("--shipped", default=None, help="exported model folder to make shipped-golden from")
     p.add_argument("--classifier-only", action="store_true",
                    help="only the classifier fixture, for the tiny model already in OUT/tiny-model")
+    p.add_argument("--blur-only", action="store_true",
+                   help="only the blurred-attention fixture, for the tiny model already in OUT/tiny-model")
     args = p.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
     torch.set_num_threads(1)  # deterministic reductions
+    if args.blur_only:
+        make_tiny_blur(args.out)
+        print("blurred-attention fixture written to", os.path.abspath(args.out))
+        return
     if args.classifier_only:
         make_tiny_classifier(load_exported(os.path.join(args.out, "tiny-model")), os.path.join(args.out, "tiny-classifier"),
                              os.path.join(args.out, "tiny-classifier-reference.json"))
@@ -167,6 +188,7 @@ def main(argv=None):
     G = make_tiny_model(os.path.join(args.out, "tiny-model"))
     save_file(reference(G, [0, 1, 2], None, trace_seeds=3), os.path.join(args.out, "tiny-golden.safetensors"))
     make_tiny_classifier(G, os.path.join(args.out, "tiny-classifier"), os.path.join(args.out, "tiny-classifier-reference.json"))
+    make_tiny_blur(args.out)
     if args.shipped:
         S = load_exported(args.shipped)
         names = [s.name for s in S.cfg.layer_specs()]

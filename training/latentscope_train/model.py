@@ -113,6 +113,21 @@ class GeneratorConfig:
     # (the stripe artefact, docs/training.md); a coarse grid cannot. Export bakes the
     # upsampled encoding, so the engine sees the same [P, C] tensor either way.
     pos_grid: int = 0
+    # Attention blur: {"64": 1} low-passes every map of the 64x64 layers' attention once
+    # ([1,2,1]/4 along x and y, edges replicated) between the softmax and the style, so a
+    # pixel's style cannot switch token from one pixel to the next (the blotches of sharp
+    # attention; docs/training.md). Empty: none, and the field is left out of config.json.
+    attention_blur: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        for r, k in self.attention_blur.items():
+            if int(r) not in self.resolutions or not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 8:
+                raise ValueError(f"attention_blur {{{r!r}: {k!r}}}: keys are the model's resolutions "
+                                 f"({', '.join(map(str, self.resolutions))}), values whole passes 1-8")
+        self.attention_blur = {str(r): k for r, k in sorted(self.attention_blur.items(), key=lambda kv: int(kv[0]))}
+
+    def blur_passes(self, res: int) -> int:
+        return int(self.attention_blur.get(str(res), 0))
 
     def pos_size(self, res: int) -> int:
         return res if self.pos_grid <= 0 else min(res, self.pos_grid)
@@ -146,7 +161,10 @@ class GeneratorConfig:
         return len(self.layer_specs())
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        if not d["attention_blur"]:  # configs and checkpoints from before the field stay equal
+            del d["attention_blur"]
+        return d
 
     @staticmethod
     def from_dict(d: dict) -> "GeneratorConfig":
@@ -205,6 +223,22 @@ def upsample_bilinear(x, size: int):
     return F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
 
 
+def blur_maps(a: torch.Tensor, res: int, passes: int) -> torch.Tensor:
+    """[..., P] maps of res x res pixels, each filtered `passes` times by [1,2,1]/4 along
+    x and along y with replicated edges. Linear and summing to one, so attention weights
+    still sum to one over the tokens."""
+    if passes <= 0:
+        return a
+    shape = a.shape
+    x = a.reshape(-1, res, res)
+    for _ in range(passes):
+        x = torch.cat([x[:, :, :1], x, x[:, :, -1:]], dim=2)
+        x = (x[:, :, :-2] + 2 * x[:, :, 1:-1] + x[:, :, 2:]) / 4
+        x = torch.cat([x[:, :1], x, x[:, -1:]], dim=1)
+        x = (x[:, :-2] + 2 * x[:, 1:-1] + x[:, 2:]) / 4
+    return x.reshape(shape)
+
+
 def layer_norm(t):
     """LayerNorm over the channels of [B, C, P] (each pixel's content token is a column),
     no affine; the variance in two passes, as the engine computes it."""
@@ -248,6 +282,7 @@ class StyledLayer(nn.Module):
         self.heads, self.head_dim = cfg.heads, cfg.head_dim
         assert cin % cfg.heads == 0, f"{spec.name}: {cin} channels do not split into {cfg.heads} heads"
         self.res, self.pos_size = res, cfg.pos_size(res)
+        self.blur = cfg.blur_passes(res)
         self.pos_grid = nn.Parameter(torch.randn(cin, self.pos_size, self.pos_size) * 0.02)
         self.query = EqualLinear(cin, cfg.heads * cfg.head_dim, bias=False)
         self.keys = nn.Parameter(torch.randn(cfg.tokens, cfg.heads * cfg.head_dim))
@@ -281,11 +316,12 @@ class StyledLayer(nn.Module):
         return torch.matmul(k, q) / math.sqrt(self.head_dim)
 
     def attend(self, logits, v):
-        """Softmax over the tokens, then each pixel's style from its head's values: head h
-        owns channels h*C/h ... Returns attention [B, h, T, P] and style [B, C, P]."""
+        """Softmax over the tokens (low-passed where the config asks, blur_maps), then each
+        pixel's style from its head's values: head h owns channels h*C/h ... Returns
+        attention [B, h, T, P] and style [B, C, P]."""
         B, _, _, P = logits.shape
         C = v.shape[-1]
-        attn = logits.softmax(dim=2)
+        attn = blur_maps(logits.softmax(dim=2), self.res, self.blur)
         v = v.view(B, -1, self.heads, C // self.heads).permute(0, 2, 3, 1)     # [B, h, C/h, T]
         return attn, torch.matmul(v, attn).reshape(B, C, P)
 

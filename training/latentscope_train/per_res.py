@@ -1,7 +1,7 @@
 """Command-line values given per resolution: 'RES:VALUE[,RES:VALUE...]'."""
 
 
-def parse_per_res(spec: str, flag: str, what: str, valid, bounds: str) -> dict[int, float]:
+def parse_per_res(spec: str, flag: str, what: str, valid, bounds: str, example: str = "64:0.7") -> dict[int, float]:
     """'64:0.6,32:0.9' -> {64: 0.6, 32: 0.9}. `valid(value)` says whether a value is allowed;
     `what` names the value in messages (e.g. 'FACTOR') and `bounds` says which values are.
     Raises ValueError naming `flag` on a malformed pair, a bad value or an empty list."""
@@ -11,10 +11,19 @@ def parse_per_res(spec: str, flag: str, what: str, valid, bounds: str) -> dict[i
         try:
             r, v = int(res), float(text)
         except ValueError:
-            raise ValueError(f"{flag} wants RES:{what} pairs such as 64:0.7, not {part!r}") from None
+            raise ValueError(f"{flag} wants RES:{what} pairs such as {example}, not {part!r}") from None
         if not sep or not valid(v):
             raise ValueError(f"{flag} {part!r}: {bounds}")
         values[r] = v
     if not values:
         raise ValueError(f"{flag} names no resolution")
     return values
+
+
+def require_layers_at(config: dict, resolutions, src: str) -> None:
+    """Raises ValueError naming `src` unless the exported model has layers at every resolution."""
+    present = {layer["res"] for layer in config["layers"]}
+    missing = sorted(set(resolutions) - present)
+    if missing:
+        raise ValueError(f"{src}: no layers at {', '.join(f'{r}x{r}' for r in missing)} "
+                         f"(the model has {', '.join(str(r) for r in sorted(present))})")

@@ -17,7 +17,7 @@ import argparse
 import os
 
 from .export import read_export, write_export
-from .per_res import parse_per_res
+from .per_res import parse_per_res, require_layers_at
 
 
 def parse_scales(spec: str) -> dict[int, float]:
@@ -30,11 +30,7 @@ def soften(src: str, out: str, scales: dict[int, float], name: str | None = None
     by its factor to `out` (may be `src`) and returns its config."""
     config, tensors, metadata = read_export(src)
     weights_path = os.path.join(src, "generator.safetensors")
-    present = {layer["res"] for layer in config["layers"]}
-    missing = sorted(set(scales) - present)
-    if missing:
-        raise ValueError(f"{src}: no layers at {', '.join(f'{r}x{r}' for r in missing)} "
-                         f"(the model has {', '.join(str(r) for r in sorted(present))})")
+    require_layers_at(config, scales, src)
     layers = []
     for layer in config["layers"]:
         if layer["res"] not in scales:
