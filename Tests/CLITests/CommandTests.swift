@@ -112,8 +112,10 @@ import Testing
         training["averaged_from"] = [["model": "run", "kimg": 50.0, "weight": 0.25], ["model": "run", "kimg": 64.1, "weight": 0.75]]
         training["averaged_weights_at"] = ["16": [0.6, 0.4]]
         config["training"] = training
+        config["attention_blur"] = ["16": 2, "8": 1]
         try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: path))
         let info = try CLI.run(["info", "--model", "\(d)/model"])
+        #expect(info.out.contains("attention   2 heads x 4 dims per layer; maps blurred at 8x8 (1 pass), 16x16 (2 passes)"), "\(info.out)")
         #expect(info.status == 0, "\(info.stderr)")
         #expect(info.out.contains("64.1 kimg (trained on from a model at 201.6 kimg)"))
         #expect(info.out.contains("softened    attention: 8x8 keys x 0.9, 16x16 keys x 0.7"))
@@ -121,6 +123,7 @@ import Testing
         #expect(info.out.contains("            16x16 layers: x 0.60, x 0.40"))
         let plain = try CLI.run(["info"] + m)
         #expect(!plain.out.contains("softened") && !plain.out.contains("trained on from") && !plain.out.contains("averaged"))
+        #expect(!plain.out.contains("blurred"))
     }
 
     @Test func benchReportsEngineSpeed() throws {

@@ -172,7 +172,8 @@ def refit_text(config: dict) -> str:
 
 
 def lineage_text(config: dict) -> str:
-    """Where a warm-started or softened model comes from (config.json's `training`)."""
+    """Where a warm-started, softened or blurred model comes from (config.json's `training`
+    and `attention_blur`)."""
     t = config.get("training") or {}
     out = ""
     w = t.get("warm_start")
@@ -192,6 +193,10 @@ def lineage_text(config: dict) -> str:
         where = " and ".join(f"{r}×{r}" for r in sorted(scale, key=int))
         factors = ", ".join(f"× {scale[r]:g}" for r in sorted(scale, key=int))
         out += f", its {where} attention softened (keys {factors}, `training.attention_scale`)"
+    blur = config.get("attention_blur") or {}
+    if blur:
+        parts = [f"{r}×{r} " + ("once" if blur[r] == 1 else f"{blur[r]} times") for r in sorted(blur, key=int)]
+        out += f" and its attention maps low-passed ({', '.join(parts)}, `attention_blur`)"
     return out
 
 

@@ -261,6 +261,14 @@ def test_an_averaged_model_says_which_states_it_averages(tmp_path):
     assert "at 4.3 kimg (" in directions_doc.lineage_text({"training": {"averaged_from": [{"kimg": 4.3}, {"model": "?"}]}})
 
 
+def test_a_blurred_model_says_so():
+    config = {"training": {"attention_scale": {"64": 0.9}}, "attention_blur": {"64": 1, "32": 2}}
+    assert directions_doc.lineage_text(config).endswith(
+        "its 64×64 attention softened (keys × 0.9, `training.attention_scale`) and its attention maps low-passed "
+        "(32×32 2 times, 64×64 once, `attention_blur`)")
+    assert "low-passed" not in directions_doc.lineage_text({"training": {"attention_scale": {"64": 0.9}}})
+
+
 def test_shipped_page_is_current():
     """docs/directions.md matches the committed docs/figures (rerun the module after changing either)."""
     root = os.path.dirname(TRAINING)

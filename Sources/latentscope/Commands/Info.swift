@@ -21,11 +21,14 @@ struct Info: ParsableCommand {
             return
         }
         let flops = c.synthesisFlops ?? 0
+        let blurred = Set(c.layers.map(\.res)).sorted().filter { c.attentionBlur(at: $0) > 0 }
+            .map { "\($0)x\($0) (\(c.attentionBlur(at: $0)) \(c.attentionBlur(at: $0) == 1 ? "pass" : "passes"))" }
+        let blur = blurred.isEmpty ? "" : "; maps blurred at " + blurred.joined(separator: ", ")
         print("""
             model       \(c.name.terminalSafe)  (\(loaded.directory.terminalSafe))
             resolution  \(c.resolution)x\(c.resolution) RGB
             latent      \(c.tokens) style tokens x \(c.wDim) (z: \(c.tokens) x \(c.zDim)), mapping \(c.mappingLayers) layers
-            attention   \(c.heads) heads x \(c.headDim) dims per layer
+            attention   \(c.heads) heads x \(c.headDim) dims per layer\(blur)
             parameters  \(loaded.weights.parameterCount.formatted())
             compute     \(String(format: "%.3f", Double(flops) / 1e9)) GFLOP per image (synthesis)
             weights     \(c.dtype.terminalSafe)
