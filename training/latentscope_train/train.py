@@ -283,11 +283,23 @@ class Trainer:
         steps = [torch.load(p, map_location="cpu", weights_only=False)["step"] for p in (local, compact_path)]
         return compact_path if steps[1] > steps[0] else local
 
+    def same_weights(self, saved: dict, path: str) -> bool:
+        """Whether a checkpoint's G config has this run's weights. attention_blur has none, so
+        a run may switch it on or off from a checkpoint (fine-tuning with blurred attention)."""
+        now = self.cfg.to_dict()
+        strip = lambda d: {k: v for k, v in d.items() if k != "attention_blur"}
+        if strip(saved) != strip(now):
+            return False
+        if saved.get("attention_blur", {}) != now.get("attention_blur", {}):
+            print(f"{path}: attention_blur {saved.get('attention_blur', {})} -> {now.get('attention_blur', {})} "
+                  "(no weights change)", flush=True)
+        return True
+
     def load(self, path):
         ck = torch.load(path, map_location=self.device, weights_only=False)
         if checkpoint.is_compact(ck):
             return self.load_compact(path, ck)
-        if ck["config"] != self.cfg.to_dict() or ck.get("d_channels", self.D.channels) != self.D.channels:
+        if not self.same_weights(ck["config"], path) or ck.get("d_channels", self.D.channels) != self.D.channels:
             raise SystemExit(f"{path} was trained with another architecture; use a new --run folder")
         self.G.load_state_dict(ck["G"])
         head_added = self.load_D(ck, path)
@@ -335,7 +347,7 @@ class Trainer:
             self.data_gen.manual_seed(self.args.seed * 1000 + self.rank + 7919 * self.step)
 
     def load_compact(self, path, ck):
-        if ck["config"] != self.cfg.to_dict() or ck.get("d_channels") != self.D.channels:
+        if not self.same_weights(ck["config"], path) or ck.get("d_channels") != self.D.channels:
             raise SystemExit(f"{path} was trained with another architecture (see its config); "
                              "give the same --config and --d-channels, or use another --run folder")
         self.G.load_state_dict(ck["G"])

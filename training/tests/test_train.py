@@ -89,6 +89,24 @@ def test_resume_refuses_another_architecture(tmp_path, shards, small64_json):
         Trainer(train_args(run, shards, other, "--limit-images", "8"))
 
 
+def test_resume_may_switch_attention_blur_on_and_still_refuses_other_changes(tmp_path, shards, small64_json, capsys):
+    import json
+    run = tmp_path / "run"
+    Trainer(train_args(run, shards, small64_json, "--limit-images", "8", "--kimg", "0.004")).run()
+    blurred = json.dumps({**json.loads(small64_json), "attention_blur": {"64": 1}})
+    t = Trainer(train_args(run, shards, blurred, "--limit-images", "8", "--kimg", "0.008"))
+    assert "attention_blur {} -> {'64': 1}" in capsys.readouterr().out
+    before = snapshot(t.G)
+    t.run()
+    assert t.G.cfg.blur_passes(64) == 1 and t.step > 1
+    assert any(not torch.equal(before[k], v) for k, v in t.G.state_dict().items())
+    saved = torch.load(run / "checkpoint.pt", map_location="cpu", weights_only=False)
+    assert saved["config"]["attention_blur"] == {"64": 1}
+    other = json.dumps({**json.loads(blurred), "tokens": 2})
+    with pytest.raises(SystemExit):
+        Trainer(train_args(run, shards, other, "--limit-images", "8"))
+
+
 def test_distributed_two_processes(tmp_path, shards, small64_json):
     """torchrun with 2 CPU processes (gloo): gradients are synchronised, rank 0
     writes the checkpoint, and a second invocation resumes it."""
