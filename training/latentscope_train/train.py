@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import copy
 import csv
+import gc
 import json
 import math
 import os
@@ -539,7 +540,18 @@ class Trainer:
         if log:
             log.close()
         if self.distributed:
-            dist.destroy_process_group()
+            self.shutdown()
+
+    def shutdown(self):
+        """Leave the process group together. Rank 0 still writes the checkpoint and the
+        samples when the others reach this point; a rank that tore gloo down and exited
+        then could abort (SIGABRT) while its peer or its own DDP reducer still held the
+        connection. So: wait for every rank, release the DDP wrappers (their reducers
+        hold the group), then destroy it."""
+        dist.barrier()
+        self.G_train = self.D_train = None
+        gc.collect()  # DDP modules sit in reference cycles; free their reducers now
+        dist.destroy_process_group()
 
 
 def main(argv=None):
