@@ -10,20 +10,19 @@
 #              set (sefa-coarse*, sefa-middle*, sefa-fine*), age, gender, yaw,
 #              smile (when landmarks.py's networks are installed), age|gender,
 #              gender|age; the attribute classifier is exported beside it
-#   DATA_DIR   the utkface64 folder (zip shards + labels.csv) the attribute
-#              classifiers learn from; they, and the labels of generated
-#              faces, are cached under ~/.cache/latentscope and reused while
-#              data, model and settings match
+#   DATA_DIR   the utkface64 folder (zip shards + labels.csv); the attribute
+#              classifiers pinned in training/classifiers/ were trained on it
+#              (others are trained from it and cached), and the labels of
+#              generated faces are cached under ~/.cache/latentscope
 #
 # Environment: FIGURES (default docs/figures) for the PNGs and the report JSON
 # (docs/directions.md is rewritten only when it is docs/figures), PYTHON
 # (default .venv/bin/python, else python3), SAMPLES (generated faces labelled
 # for the named directions, default 3000), SEED (the face of the sweep
-# sheets, default 7). Takes about 40 minutes on two CPU cores, 30 more the
-# first time, to train the two classifiers.
+# sheets, default 7). Takes about 25-40 minutes on two CPU cores.
 set -euo pipefail
 if [ $# -ne 2 ]; then
-    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 fi
 MODEL=$(cd "$1" && pwd)

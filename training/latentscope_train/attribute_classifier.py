@@ -4,6 +4,12 @@ ending in 0) and cached under ~/.cache/latentscope keyed by the data's checksums
 and the training settings. Two of them play roles: the *labeller* (LABELLER),
 whose labels fit the named directions and which is exported with the model, and
 the *judge* (JUDGE), which only measures them (direction_report.py).
+
+The two networks the shipped directions were made with are pinned in
+training/classifiers/ under the same keys and take precedence over the cache:
+retrained on another machine (other thread counts, other BLAS) they come out a
+little different, and the named directions would change with them rather than
+with the model. `attributes --retrain` replaces them on purpose.
 """
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ from .atomic import write_atomically
 
 ARCH_VERSION = 1
 DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "latentscope")
+PINNED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "classifiers")
 AGE_SCALE = 30.0                # the age head predicts age / AGE_SCALE
 
 
@@ -127,18 +134,22 @@ def data_key(data_dir: str, settings: dict) -> str:
 
 
 def classifier(data_dir: str, cache_dir: str | None = DEFAULT_CACHE, epochs: int = 8, width: int = 16,
-               retrain: bool = False, seed: int = 0, log=print) -> tuple[AttributeNet, dict]:
-    """The cached classifier for `data_dir`, or a newly trained one (then cached).
-    Returns (net, held-out metrics)."""
+               retrain: bool = False, seed: int = 0, pinned_dir: str | None = PINNED, pin: bool = False,
+               log=print) -> tuple[AttributeNet, dict]:
+    """The pinned classifier for `data_dir` and these settings, else the cached one,
+    else a newly trained one (then cached, and pinned with `pin`). `retrain` skips
+    both lookups. Returns (net, held-out metrics)."""
     from .data import load_images, load_labels
     settings = {"epochs": epochs, "width": width} | ({"seed": seed} if seed else {})
-    path = os.path.join(cache_dir, "attribute-classifier", data_key(data_dir, settings) + ".pt") if cache_dir else None
-    if path and os.path.exists(path) and not retrain:
-        ck = torch.load(path, map_location="cpu", weights_only=False)
-        net = AttributeNet(ck["width"])
-        net.load_state_dict(ck["state"])
-        log(f"classifier: cached {path}")
-        return net.eval(), ck["metrics"]
+    key = data_key(data_dir, settings) + ".pt"
+    path = os.path.join(cache_dir, "attribute-classifier", key) if cache_dir else None
+    pinned = os.path.join(pinned_dir, key) if pinned_dir else None
+    if not retrain:
+        for where, p in (("pinned", pinned), ("cached", path)):
+            if p and os.path.exists(p):
+                net, metrics = load_saved(p)
+                log(f"classifier: {where} {p}")
+                return net, metrics
     images, ids = load_images(data_dir)
     labels = load_labels(data_dir)
     ages = np.array([labels[i]["age"] for i in ids], dtype=np.float32)
@@ -153,10 +164,28 @@ def classifier(data_dir: str, cache_dir: str | None = DEFAULT_CACHE, epochs: int
     metrics["baseline_gender_accuracy"] = float(max(genders[held].mean(), 1 - genders[held].mean()))
     log(f"classifier: held-out age MAE {metrics['age_mae']:.2f} years (predicting the median: {metrics['baseline_age_mae']:.2f}), "
         f"gender accuracy {metrics['gender_accuracy']:.3f} (majority class: {metrics['baseline_gender_accuracy']:.3f})")
-    if path:
-        state = {"state": net.state_dict(), "width": width, "metrics": metrics, "settings": settings, "data": os.path.abspath(data_dir)}
-        write_atomically(path, lambda tmp: torch.save(state, tmp))
+    # No paths inside: a pinned file is the same on every machine.
+    state = {"state": net.state_dict(), "width": width, "metrics": metrics, "settings": settings}
+    for p in (path, pinned if pin else None):
+        if p:
+            os.makedirs(os.path.dirname(p), exist_ok=True)
+            write_atomically(p, lambda tmp: torch.save(state, tmp))
+            log(f"classifier: saved {p}")
     return net, metrics
+
+
+def load_saved(path: str) -> tuple[AttributeNet, dict]:
+    """A classifier written by classifier(): (net in eval mode, held-out metrics).
+    Tensors and plain values only (weights_only), so a pinned file runs no code."""
+    try:
+        ck = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:
+        raise ValueError(f"{path}: not a saved attribute classifier ({e})") from None
+    if not isinstance(ck, dict) or "state" not in ck or "width" not in ck:
+        raise ValueError(f"{path}: not a saved attribute classifier (expected the keys 'state' and 'width')")
+    net = AttributeNet(int(ck["width"]))
+    net.load_state_dict(ck["state"])
+    return net.eval(), dict(ck.get("metrics") or {})
 
 
 # The two classifiers' settings: different widths and seeds, so the judge is another network.

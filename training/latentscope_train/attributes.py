@@ -7,7 +7,8 @@ named_directions.py has the method).
 1. Two attribute classifiers (attribute_classifier.py), small CNNs trained on
    the real UTKFace images: the *labeller*, whose labels fit the directions and
    which is exported with the model, and the *judge*, which only measures them
-   (direction_report.py). Cached, so a re-exported model reuses them.
+   (direction_report.py). Pinned in training/classifiers/, so every release is
+   labelled and measured by the same two networks (`--retrain` replaces them).
 2. Yaw and smile come from facial landmarks (landmarks.py), when its networks
    are installed; the labeller and the judge are different networks there too.
 3. Generated samples (faces.py): `--samples` seeds from a fixed first seed,
@@ -32,7 +33,7 @@ import numpy as np
 import torch
 
 from . import directions_io
-from .attribute_classifier import DEFAULT_CACHE, JUDGE, LABELLER, classifier
+from .attribute_classifier import DEFAULT_CACHE, JUDGE, LABELLER, PINNED, classifier
 from .faces import sample_tokens
 from .scoring import labelled_samples, make_effect, scorer
 
@@ -90,7 +91,10 @@ def main(argv=None):
     p.add_argument("--calibration-faces", type=int, default=48, help="faces the layer choice and the step are measured on")
     p.add_argument("--epochs", type=int, default=8, help="classifier training epochs")
     p.add_argument("--cache", default=DEFAULT_CACHE, help="cache folder for the classifiers ('' for none)")
-    p.add_argument("--retrain", action="store_true", help="train the classifiers even when cached ones exist")
+    p.add_argument("--retrain", action="store_true",
+                   help="train the classifiers anew and replace the pinned ones (--pinned)")
+    p.add_argument("--pinned", default=PINNED,
+                   help="folder of the pinned classifiers ('' for none: cached or trained ones)")
     p.add_argument("--no-landmarks", action="store_true", help="leave out yaw and smile")
     p.add_argument("--no-face-check", action="store_true",
                    help="do not cap the step where MTCNN stops finding faces (for models too small to look like faces)")
@@ -113,8 +117,10 @@ def main(argv=None):
     G = load_exported(args.model)
     if args.retrain:
         for role in (LABELLER, JUDGE):
-            classifier(args.data, args.cache or None, epochs=args.epochs, retrain=True, **role)
-    labeller, metrics = scorer("labeller", args.data, args.cache or None, args.epochs, not args.no_landmarks)
+            classifier(args.data, args.cache or None, epochs=args.epochs, retrain=True, pinned_dir=args.pinned or None,
+                       pin=bool(args.pinned), **role)
+    labeller, metrics = scorer("labeller", args.data, args.cache or None, args.epochs, not args.no_landmarks,
+                               pinned_dir=args.pinned or None)
     dirs, stats = named_directions(G, labeller, args.samples, args.calibration_faces, not args.no_face_check, args.cache or None)
     for d in dirs:
         print(f"{d.name}: tokens {d.tokens}, layers {d.layers[0]}-{d.layers[1]}, σ {d.sigma:.3f}, "

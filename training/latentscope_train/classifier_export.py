@@ -27,7 +27,7 @@ import torch
 import torch.nn as nn
 from safetensors.torch import save
 
-from .attribute_classifier import AGE_SCALE, AttributeNet
+from .attribute_classifier import AGE_SCALE, AttributeNet, load_saved
 from .atomic import write_bytes, write_text
 from .export import _sorted_metadata
 
@@ -121,13 +121,8 @@ def named_outputs(raw: torch.Tensor) -> dict[str, list[float]]:
 
 
 def load_checkpoint(path: str) -> tuple[AttributeNet, dict]:
-    """A classifier cached by attribute_classifier.classifier(): (net in eval mode, held-out metrics)."""
-    ck = torch.load(path, map_location="cpu", weights_only=False)
-    if not isinstance(ck, dict) or "state" not in ck or "width" not in ck:
-        raise ValueError(f"{path}: not a cached attribute classifier (expected the keys 'state' and 'width')")
-    net = AttributeNet(int(ck["width"]))
-    net.load_state_dict(ck["state"])
-    return net.eval(), dict(ck.get("metrics") or {})
+    """A classifier saved by attribute_classifier.classifier(): (net in eval mode, held-out metrics)."""
+    return load_saved(path)
 
 
 def main(argv=None):

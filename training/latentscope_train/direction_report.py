@@ -31,7 +31,7 @@ import numpy as np
 import torch
 
 from . import directions_io, faces, scoring
-from .attribute_classifier import DEFAULT_CACHE
+from .attribute_classifier import DEFAULT_CACHE, PINNED
 from .directions_doc import weights_sha256
 
 EVAL_FIRST_SEED = 1 << 42
@@ -223,6 +223,7 @@ def main(argv=None):
     p.add_argument("--data", required=True, help="utkface64 folder (for the cached judge's key, or to train it)")
     p.add_argument("--cache", default=DEFAULT_CACHE)
     p.add_argument("--epochs", type=int, default=8, help="classifier settings (as given to attributes.py)")
+    p.add_argument("--pinned", default=PINNED, help="folder of the pinned classifiers ('' for none: cached or trained ones)")
     p.add_argument("--seeds", type=int, default=100, help="faces per walk")
     p.add_argument("--local-seeds", type=int, default=40, help="faces per layer-set and per-token edit")
     p.add_argument("--sheet-seed", type=int, default=7, help="the face of the sweep sheet")
@@ -240,7 +241,8 @@ def main(argv=None):
     kimg = (config.get("training") or {}).get("kimg")
     dirs = directions_io.read(os.path.join(args.model, "directions"), G.cfg.w_dim)
     named_dirs = [d for d in dirs if d.method == directions_io.ATTRIBUTE and d.name.split("|")[0] in SCORE_OF]
-    judge, metrics = scoring.scorer("judge", args.data, args.cache or None, args.epochs, not args.no_landmarks)
+    judge, metrics = scoring.scorer("judge", args.data, args.cache or None, args.epochs, not args.no_landmarks,
+                                    pinned_dir=args.pinned or None)
     seeds = np.arange(EVAL_FIRST_SEED, EVAL_FIRST_SEED + args.seeds, dtype=np.uint64)
     local_seeds = seeds[:args.local_seeds]
     named, local = {}, {}

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from .atomic import write_atomically
-from .attribute_classifier import JUDGE, LABELLER, AttributeNet, classifier, predict
+from .attribute_classifier import JUDGE, LABELLER, PINNED, AttributeNet, classifier, predict
 from .faces import generate, to_uint8
 from .rng import LABEL_FIRST_SEED
 
@@ -39,9 +39,10 @@ class Scorer:
 
 
 def scorer(role: str, data_dir: str, cache_dir: str | None, epochs: int = 8, landmarks_wanted: bool = True,
-           log=print) -> tuple[Scorer, dict]:
+           log=print, pinned_dir: str | None = PINNED) -> tuple[Scorer, dict]:
     """The labeller's or the judge's Scorer and its classifier's held-out metrics."""
-    net, metrics = classifier(data_dir, cache_dir, epochs=epochs, log=log, **(LABELLER if role == "labeller" else JUDGE))
+    net, metrics = classifier(data_dir, cache_dir, epochs=epochs, pinned_dir=pinned_dir, log=log,
+                              **(LABELLER if role == "labeller" else JUDGE))
     network = None
     if landmarks_wanted:
         try:

@@ -122,6 +122,79 @@ def test_classifier_trains_caches_and_learns(dataset, tmp_path):
     assert attribute_classifier.data_key(dataset, {"epochs": 4, "width": 8}) != attribute_classifier.data_key(dataset, {"epochs": 5, "width": 8})
 
 
+def test_pinned_classifier_comes_first_and_retrain_replaces_it(dataset, tmp_path):
+    """A pinned classifier is used before the cache and without training (its data
+    folder need not hold a single image); retraining with pin replaces the pinned
+    file, which records no path of the machine that made it."""
+    cache, pinned = str(tmp_path / "cache"), str(tmp_path / "pinned")
+    logs = []
+    net, m = attribute_classifier.classifier(dataset, cache, epochs=1, width=8, pinned_dir=pinned, pin=True, log=logs.append)
+    (saved,) = os.listdir(pinned)
+    ck = torch.load(os.path.join(pinned, saved), weights_only=True)
+    assert set(ck) == {"state", "width", "metrics", "settings"}
+    # A folder with the same labels but no images: only the pinned file can answer.
+    labels_only = tmp_path / "labels-only"
+    labels_only.mkdir()
+    for name in ("SHA256SUMS", "labels.csv"):
+        if os.path.exists(os.path.join(dataset, name)):
+            shutil.copy(os.path.join(dataset, name), labels_only / name)
+    logs.clear()
+    net2, m2 = attribute_classifier.classifier(str(labels_only), str(tmp_path / "empty-cache"), epochs=1, width=8,
+                                               pinned_dir=pinned, log=logs.append)
+    assert logs == [f"classifier: pinned {os.path.join(pinned, saved)}"] and m2 == m
+    x = torch.rand(4, 3, 64, 64) * 2 - 1
+    np.testing.assert_array_equal(attribute_classifier.predict(net, x)[0], attribute_classifier.predict(net2, x)[0])
+    # The pinned copy wins over a different cached one.
+    other = attribute_classifier.AttributeNet(8)
+    torch.save({"state": other.state_dict(), "width": 8, "metrics": {"age_mae": -1.0}, "settings": {}},
+               os.path.join(cache, "attribute-classifier", saved))
+    assert attribute_classifier.classifier(dataset, cache, epochs=1, width=8, pinned_dir=pinned, log=logs.append)[1] == m
+    assert attribute_classifier.classifier(dataset, cache, epochs=1, width=8, pinned_dir=None, log=logs.append)[1] == {"age_mae": -1.0}
+    # Retraining with pin replaces a pinned file (here: the other network put in its place).
+    shutil.copy(os.path.join(cache, "attribute-classifier", saved), os.path.join(pinned, saved))
+    assert attribute_classifier.classifier(dataset, cache, epochs=1, width=8, pinned_dir=pinned, log=logs.append)[1] == {"age_mae": -1.0}
+    attribute_classifier.classifier(dataset, cache, epochs=1, width=8, pinned_dir=pinned, retrain=True, pin=True,
+                                    log=logs.append)
+    assert attribute_classifier.load_saved(os.path.join(pinned, saved))[1] == m
+
+
+def test_saved_classifier_loads_without_running_code(tmp_path):
+    """load_saved reads tensors and plain values only: a pickle that would call a
+    function is refused with the file's name, and so is a file of other content."""
+    evil = tmp_path / "evil.pt"
+    torch.save({"state": {}, "width": 8, "metrics": Exploit()}, evil)
+    with pytest.raises(ValueError, match="evil.pt: not a saved attribute classifier"):
+        attribute_classifier.load_saved(str(evil))
+    other = tmp_path / "other.pt"
+    torch.save({"weights": torch.zeros(2)}, other)
+    with pytest.raises(ValueError, match="expected the keys 'state' and 'width'"):
+        attribute_classifier.load_saved(str(other))
+
+
+class Exploit:
+    def __reduce__(self):
+        return (os.system, ("true",))
+
+
+def test_pinned_labeller_is_the_shipped_one():
+    """The pinned labeller is the network exported beside the bundled model, so
+    refitting the named directions labels faces as the release did."""
+    from safetensors.torch import load_file
+    from latentscope_train.classifier_export import folded_tensors
+    model = os.path.join(os.path.dirname(TRAINING), "assets", "models", "utkface64")
+    shipped = load_file(os.path.join(model, "attributes.safetensors"))
+    pinned = [f for f in os.listdir(attribute_classifier.PINNED) if f.endswith(".pt")]
+    widths = {}
+    for f in pinned:
+        net, _ = attribute_classifier.load_saved(os.path.join(attribute_classifier.PINNED, f))
+        widths[net.features[0][0].out_channels] = net
+    assert sorted(widths) == sorted({attribute_classifier.LABELLER["width"], attribute_classifier.JUDGE["width"]})
+    folded = folded_tensors(widths[attribute_classifier.LABELLER["width"]])
+    assert set(folded) == set(shipped)
+    for k, v in folded.items():
+        torch.testing.assert_close(v, shipped[k], rtol=0, atol=1e-6, msg=k)
+
+
 def test_pipeline_on_the_tiny_model(dataset, tiny_model, tmp_path, capsys):
     """attributes.main then direction_report.main end to end: a 16x16 generator,
     classifiers trained for one epoch on 96 synthetic images (no landmarks, no
