@@ -1,6 +1,7 @@
 // Directions.swift: directions in w space that users walk along. A direction is
-// a unit vector of wDim values plus σ, the standard deviation of sampled w along
-// it. Edits are counted in steps: one step moves w by σ along the vector, so edits
+// a unit vector of wDim values plus σ, the standard deviation along it of what an
+// edit moves: the mean of a face's tokens (an edit moves them all at once), over
+// sampled faces. Edits are counted in steps: one step moves w by σ along the vector, so edits
 // read alike whatever the method that found it, unless the direction carries its
 // own step length (attribute directions calibrate theirs to the attribute's range)
 // and, optionally, the measured change of the attribute per step (its unit).
@@ -209,6 +210,28 @@ public enum DirectionMath {
         }
     }
 
+    /// Each seed's token mean: samples [seeds * tokens][wDim] (as WSampler gives them) -> [seeds][wDim].
+    public static func tokenMeans(_ samples: UnsafeBufferPointer<Float>, tokens: Int, wDim: Int) -> [Float] {
+        precondition(tokens > 0 && samples.count % (tokens * wDim) == 0, "tokenMeans: not whole token sets of \(tokens) x \(wDim)")
+        let seeds = samples.count / (tokens * wDim)
+        var out = [Float](repeating: 0, count: seeds * wDim)
+        for s in 0..<seeds {
+            for t in 0..<tokens {
+                let row = (s * tokens + t) * wDim
+                for i in 0..<wDim { out[s * wDim + i] += samples[row + i] }
+            }
+            for i in 0..<wDim { out[s * wDim + i] /= Float(tokens) }
+        }
+        return out
+    }
+
+    /// σ of edits along each unit vector: of the sampled faces' token means
+    /// (samples as WSampler gives them, every token of each seed).
+    public static func editSigmas(of vectors: [[Float]], samples: [Float], tokens: Int, wDim: Int) -> [Float] {
+        let means = samples.withUnsafeBufferPointer { tokenMeans($0, tokens: tokens, wDim: wDim) }
+        return sigmas(of: vectors, samples: means, wDim: wDim)
+    }
+
     /// Unit vectors drawn from a seed (isotropic): the baseline every other method must beat.
     public static func randomUnitVectors(count: Int, wDim: Int, seed: UInt64) -> [[Float]] {
         var rng = SeedRandom(seed: seed, stream: .z)
@@ -228,7 +251,7 @@ public enum DirectionMath {
     }
 
     /// A direction from one face to another: the difference of the two seeds'
-    /// token-mean w (un-truncated), normalised, with σ measured on sampled w.
+    /// token-mean w (un-truncated), normalised, with σ measured on sampled faces.
     /// Walking +1 from seed A along it moves every token by σ toward B's mean.
     /// Throws when both seeds have the same token mean.
     public static func fromSeeds(_ G: Generator, name: String, from a: UInt64, to b: UInt64, sigmaSeeds: Int = 1000) throws -> Direction {
@@ -238,7 +261,7 @@ public enum DirectionMath {
             throw LinearAlgebraError(message: "seeds \(a) and \(b) have the same mean w; there is no direction between them")
         }
         let v = normalized(diff)
-        let sigma = sigmas(of: [v], samples: sampleW(G, count: sigmaSeeds), wDim: G.config.wDim)[0]
+        let sigma = editSigmas(of: [v], samples: sampleW(G, count: sigmaSeeds), tokens: G.config.tokens, wDim: G.config.wDim)[0]
         return Direction(name: name, vector: v, sigma: sigma, method: .user)
     }
 
@@ -246,7 +269,7 @@ public enum DirectionMath {
     public static func randomDirections(_ G: Generator, count: Int = 16, samples: Int = 2000) -> DirectionSet {
         let w = sampleW(G, count: samples)
         let vs = randomUnitVectors(count: count, wDim: G.config.wDim, seed: 0x5EED)
-        let sig = sigmas(of: vs, samples: w, wDim: G.config.wDim)
+        let sig = editSigmas(of: vs, samples: w, tokens: G.config.tokens, wDim: G.config.wDim)
         return DirectionSet(zip(vs, sig).enumerated().map { Direction(name: "random\($0.offset)", vector: $0.element.0, sigma: $0.element.1, method: .random) })
     }
 }

@@ -3,8 +3,11 @@
 // un-truncated; tokens are i.i.d. draws of the same mapping) stream through a
 // CovarianceAccumulator, so memory does not grow with the sample count; the
 // wDim x wDim covariance is eigen-decomposed with LAPACK's symmetric solver.
-// A component's σ is the square root of its eigenvalue: the standard deviation
-// of w along it, so "+2" on pca0 means two standard deviations.
+// A component's σ, the unit of an edit along it, is measured on what an edit
+// moves: every token of a face at once, i.e. the mean of its tokens. That
+// varies √tokens times less than one token (tokens are independent), so "+2"
+// on pca0 is two standard deviations of faces along it, not of single tokens
+// (which, moved all together, would leave the faces the model was trained on).
 
 import Foundation
 
@@ -22,6 +25,8 @@ public struct PCAResult: Sendable {
     public let samples: Int
     /// The full covariance (wDim x wDim), for comparisons with other directions.
     public let covariance: [Double]
+    /// The covariance of what an edit moves (wDim x wDim): of each seed's token mean.
+    public let editCovariance: [Double]
 
     /// Share of the total variance along each component.
     public var explainedRatio: [Double] { variances.map { totalVariance > 0 ? $0 / totalVariance : 0 } }
@@ -29,10 +34,15 @@ public struct PCAResult: Sendable {
     /// Variance of w along a unit vector.
     public func variance(along v: [Float]) -> Double { VectorMath.quadraticForm(covariance, v.map(Double.init)) }
 
+    /// σ of an edit along a unit vector: the standard deviation of the token means along it.
+    public func editSigma(along v: [Float]) -> Float {
+        Float(max(VectorMath.quadraticForm(editCovariance, v.map(Double.init)), 0).squareRoot())
+    }
+
     /// The first `k` components as directions `pca0 ... pca{k-1}`.
     public func directions(_ k: Int) -> [Direction] {
         (0..<min(k, components.count)).map {
-            Direction(name: "pca\($0)", vector: components[$0], sigma: Float(max(variances[$0], 0).squareRoot()),
+            Direction(name: "pca\($0)", vector: components[$0], sigma: editSigma(along: components[$0]),
                       method: .pca, explained: Float(explainedRatio[$0]))
         }
     }
@@ -45,25 +55,29 @@ public enum PCA {
                            progress: ((Int, Int) -> Void)? = nil) throws -> PCAResult {
         let T = G.config.tokens
         let seeds = max(1, (samples + T - 1) / T)
-        guard seeds * T >= 2 else { throw LinearAlgebraError(message: "PCA needs at least 2 samples") }
-        var acc = CovarianceAccumulator(dim: G.config.wDim)
+        guard seeds >= 2 else { throw LinearAlgebraError(message: "PCA needs the w of at least 2 seeds") }
+        let wd = G.config.wDim
+        var acc = CovarianceAccumulator(dim: wd), edits = CovarianceAccumulator(dim: wd)
         var sampler = WSampler(G.weights, batchSeeds: 512)
         var done = 0
         sampler.forEachBatch(firstSeed: firstSeed, seeds: seeds) { rows, n in
             acc.add(rows, rows: n)
+            edits.add(DirectionMath.tokenMeans(UnsafeBufferPointer(start: rows, count: n * wd), tokens: T, wDim: wd))
             done += n / T
             progress?(done, seeds)
         }
-        return try fit(acc)
+        return try fit(acc, edits: edits)
     }
 
-    /// PCA of whatever an accumulator has seen.
-    public static func fit(_ acc: CovarianceAccumulator) throws -> PCAResult {
+    /// PCA of whatever an accumulator has seen; σ from `edits` (the samples an edit
+    /// moves, token means), or from the samples themselves when they are single vectors.
+    public static func fit(_ acc: CovarianceAccumulator, edits: CovarianceAccumulator? = nil) throws -> PCAResult {
         let cov = acc.covariance()
         let eig = try SymmetricEigen(symmetric: cov, n: acc.dim)
         let trace = (0..<acc.dim).reduce(0.0) { $0 + cov[$1 * acc.dim + $1] }
         return PCAResult(components: eig.vectors.map { $0.map(Float.init) }, variances: eig.values.map { max($0, 0) },
-                         totalVariance: trace, mean: acc.mean, samples: acc.count, covariance: cov)
+                         totalVariance: trace, mean: acc.mean, samples: acc.count, covariance: cov,
+                         editCovariance: edits?.covariance() ?? cov)
     }
 
     /// The mean variance of w along `count` random unit directions, as a share

@@ -136,8 +136,8 @@ public enum SeFa {
         return SeFaResult(layers: layers, vectors: eig.vectors.map { $0.map(Float.init) }, eigenvalues: eig.values)
     }
 
-    /// The top `k` SeFa directions of a layer selection, σ measured on the w
-    /// of `sigmaSeeds` seeds (all their tokens). Names: prefix + index
+    /// The top `k` SeFa directions of a layer selection, σ measured on the token
+    /// means of `sigmaSeeds` seeds (what an edit moves). Names: prefix + index
     /// (`sefa0`, `sefa-coarse0`, `sefa-2to5-0`); the layer range is saved as
     /// the directions' default layers (none for `.all`).
     public static func directions(_ weights: GeneratorWeights, selection: LayerSelection, k: Int, prefix: String? = nil,
@@ -148,7 +148,7 @@ public enum SeFa {
         let vs = Array(r.vectors.prefix(n))
         var sampler = WSampler(weights)
         let samples = sampler.sample(seeds: sigmaSeeds)
-        let sig = DirectionMath.sigmas(of: vs, samples: samples, wDim: weights.config.wDim)
+        let sig = DirectionMath.editSigmas(of: vs, samples: samples, tokens: weights.config.tokens, wDim: weights.config.wDim)
         let shares = r.shares
         let stem = prefix ?? selection.namePrefix
         return (0..<n).map {

@@ -7,7 +7,7 @@ import Engine
 /// A direction as the directions panel lists it.
 struct DirectionInfo: Sendable, Equatable {
     var name: String
-    /// Standard deviation of w along the direction: one step moves 1 σ unless `step` is set.
+    /// Standard deviation along the direction of faces' token means: one step moves 1 σ unless `step` is set.
     var sigma: Float
     /// How it was found ("pca", "sefa", "attribute", "user", "random", ...).
     var method: DirectionMethod

@@ -136,10 +136,34 @@ func absDot(_ a: [Double], _ b: [Double]) -> Double { abs(zip(a, b).reduce(0) { 
         let baseline = PCA.randomBaseline(r)
         #expect(abs(baseline - 1 / Double(d)) < 0.02)
         #expect(r.explainedRatio[0] > 3 * baseline)
-        // Saved as directions: σ = sqrt(variance), unit vectors, names pca0...
+        // Saved as directions: single-vector samples (no edit accumulator) give σ = sqrt(variance),
+        // unit vectors, names pca0...
         let dirs = r.directions(3)
         #expect(dirs.map(\.name) == ["pca0", "pca1", "pca2"])
         #expect(abs(Double(dirs[0].sigma) - r.variances[0].squareRoot()) < 1e-5)
         #expect(abs(VectorMath.dot(dirs[1].vector, dirs[1].vector) - 1) < 1e-5)
+    }
+}
+
+@Suite struct EditSigmaTests {
+    /// Two seeds of three tokens, wDim 2: the means are each seed's average row.
+    @Test func tokenMeansAverageEachSeedsTokens() {
+        let samples: [Float] = [1, 2, 3, 4, 5, 6,   10, 0, 20, 0, 30, 3]
+        let m = samples.withUnsafeBufferPointer { DirectionMath.tokenMeans($0, tokens: 3, wDim: 2) }
+        #expect(m == [3, 4, 20, 1])
+    }
+
+    /// σ of an edit is the spread of the token means: with tokens drawn independently it is
+    /// about 1/√T of a single token's, and exactly the means' spread.
+    @Test func editSigmaIsTheSpreadOfTokenMeans() {
+        let T = 8, d = 3, seeds = 4000
+        var rng = SeedRandom(seed: 11, stream: .z)
+        let samples = rng.normals(seeds * T * d)
+        let v: [Float] = [1, 0, 0]
+        let perToken = DirectionMath.sigmas(of: [v], samples: samples, wDim: d)[0]
+        let edit = DirectionMath.editSigmas(of: [v], samples: samples, tokens: T, wDim: d)[0]
+        #expect(abs(edit * Float(T).squareRoot() / perToken - 1) < 0.05, "edit σ \(edit), token σ \(perToken)")
+        let means = samples.withUnsafeBufferPointer { DirectionMath.tokenMeans($0, tokens: T, wDim: d) }
+        #expect(abs(edit - DirectionMath.sigmas(of: [v], samples: means, wDim: d)[0]) < 1e-6)
     }
 }

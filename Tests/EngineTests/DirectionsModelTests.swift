@@ -48,10 +48,14 @@ struct SeFaReference: Decodable {
         #expect(r.variances[0] >= randomBest)
         // The top 4 together beat 4 random directions.
         #expect(r.explainedRatio.prefix(4).reduce(0, +) > 4 * baseline * 1.5)
-        // σ = sqrt(eigenvalue) matches the spread measured on other seeds.
+        // σ is the spread of what an edit moves, faces' token means, measured again on other
+        // seeds; single tokens spread about √tokens times more.
         let dirs = r.directions(2)
-        let measured = DirectionMath.sigmas(of: dirs.map(\.vector), samples: DirectionMath.sampleW(G, count: 2000, firstSeed: 7), wDim: G.config.wDim)
+        let other = DirectionMath.sampleW(G, count: 2000, firstSeed: 7)
+        let measured = DirectionMath.editSigmas(of: dirs.map(\.vector), samples: other, tokens: G.config.tokens, wDim: G.config.wDim)
         for (d, m) in zip(dirs, measured) { #expect(abs(m / d.sigma - 1) < 0.1, "\(d.name): σ \(d.sigma), measured \(m)") }
+        let perToken = Float(r.variances[0].squareRoot()), root = Float(G.config.tokens).squareRoot()
+        #expect(abs(dirs[0].sigma * root / perToken - 1) < 0.2, "pca0: σ \(dirs[0].sigma), one token \(perToken)")
     }
 
     @Test func deterministic() throws {

@@ -71,11 +71,11 @@ def named_directions(G, labeller: Scorer, samples: int, calibration_faces: int =
             chosen[root] = layer_name
         cal_res = nd.calibrate(fit, sets[layer_name], effect, start=nd.STEPS * sigma, log=log)
         per_step = cal_res["span_reached"] * (fit.target[1] - fit.target[0]) / (2 * nd.STEPS)
-        dirs.append(nd.direction(name, fit, sigma, sets[layer_name], cal_res["length"], per_step))
+        dirs.append(nd.direction(name, fit, nd.edit_sigma(wt, fit.vector, fit.tokens), sets[layer_name], cal_res["length"], per_step))
         stats["directions"][name] = {"tokens": fit.tokens, "token_r2": fit.token_r2, "token_sets": token_rows.get(root),
                                      "token_alone": token_alone.get(root),
                                      "r2": fit.r2, "target": list(fit.target),
-                                     "sigma": sigma, "layers": layer_name, "layer_rows": rows, "calibration": cal_res,
+                                     "sigma": dirs[-1].sigma, "token_sigma": sigma, "layers": layer_name, "layer_rows": rows, "calibration": cal_res,
                                      "step": cal_res["length"] / nd.STEPS, "per_step": per_step, "label": fit.attribute.label}
     order = ["age", "gender", "yaw", "smile", "age|gender", "gender|age"]
     dirs.sort(key=lambda d: order.index(d.name) if d.name in order else len(order))

@@ -8,7 +8,8 @@
                               metadata repeats the names as a JSON list ("names")
 
 Vectors are unit vectors in the w space of one token; sigma is the standard
-deviation of sampled w along the vector. Edits are in steps: one step moves w
+deviation along the vector of what an edit moves: the mean of the tokens it
+moves, over sampled faces. Edits are in steps: one step moves w
 by `step` along the vector, and `step` is sigma unless the entry says
 otherwise (the attribute directions calibrate theirs, so that a walk of ±3
 steps spans the attribute's range). `unit` says what one step does to the
@@ -171,9 +172,3 @@ def _merged(old: list[Direction], new: list[Direction], replace: Callable[[Direc
     kept = [d for d, g in zip(old, gone) if not g]
     at = len(kept) if at is None else at
     return kept[:at] + list(new) + kept[at:]
-
-
-def sigmas(vectors: np.ndarray, samples: np.ndarray) -> np.ndarray:
-    """σ of w samples [n, w_dim] projected on each unit vector [k, w_dim]."""
-    p = samples.astype(np.float64) @ vectors.astype(np.float64).T
-    return p.std(axis=0)

@@ -351,8 +351,15 @@ def direction(name: str, fit: Fit, sigma: float, layers: tuple[int, int], length
 
 
 def token_sigma(w: np.ndarray, vector: np.ndarray, tokens: list[int]) -> float:
-    """σ of the chosen tokens' w along the vector (per token, pooled)."""
+    """σ of the chosen tokens' w along the vector (per token, pooled): the scale the
+    layer choice and the calibration start from."""
     return float((w[:, tokens].reshape(-1, w.shape[-1]).astype(np.float64) @ vector.astype(np.float64)).std())
+
+
+def edit_sigma(w: np.ndarray, vector: np.ndarray, tokens: list[int]) -> float:
+    """The direction's σ as saved (directions_io): of what an edit moves, the mean of the
+    chosen tokens, along the vector (w [N, T, w_dim])."""
+    return float((w[:, tokens].astype(np.float64).mean(axis=1) @ vector.astype(np.float64)).std())
 
 
 def finite_mean(x: np.ndarray) -> float:

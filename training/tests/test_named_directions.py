@@ -201,3 +201,16 @@ def test_tokens_the_labels_are_not_read_from_can_still_carry_the_edit():
     # Where the carriers' walk stops being faces, the single token stays.
     best, rows, _ = nd.choose_token_set(f, w, scores, w, token_effect(gains, detect_ok=lambda t: t != [2, 5]), log=lambda m: None)
     assert best.tokens == [2] and [2, 5] in [r["tokens"] for r in rows]
+
+
+def test_edit_sigma_is_the_spread_of_the_moved_tokens_mean():
+    """A saved direction's σ is of what its edits move, the mean of its tokens; for one
+    token that is the token's own spread, for independent tokens about 1/√k of it."""
+    rng = np.random.default_rng(3)
+    w = rng.normal(size=(4000, 8, 5))
+    w[:, 2, 0] *= 3.0                      # token 2 varies more along the first axis
+    v = np.eye(5)[0]
+    assert nd.edit_sigma(w, v, [2]) == pytest.approx(w[:, 2, 0].std())
+    assert nd.edit_sigma(w, v, [0, 1, 3, 4]) == pytest.approx(0.5, rel=0.05)      # 1/√4
+    assert nd.edit_sigma(w, v, list(range(8))) == pytest.approx(np.sqrt(7 + 9) / 8, rel=0.05)
+    assert nd.token_sigma(w, v, [0, 1, 3, 4]) == pytest.approx(1.0, rel=0.05)    # per token, pooled

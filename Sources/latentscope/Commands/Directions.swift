@@ -14,8 +14,9 @@ struct Directions: ParsableCommand {
         discussion: """
             A model's directions live in MODEL/directions; yours in \
             ~/.local/share/latentscope/MODEL-NAME/directions ($XDG_DATA_HOME is honoured), listed after \
-            the model's. Offsets are in steps: one step is σ, the standard deviation of w along the direction, \
-            unless the direction sets its own step ("step" in the list; attribute directions calibrate theirs).
+            the model's. Offsets are in steps: one step is σ, the standard deviation along the direction of \
+            what an edit moves (the mean of a face's style tokens, over sampled faces), unless the direction \
+            sets its own step ("step" in the list; attribute directions calibrate theirs).
             """,
         subcommands: [ListDirections.self, PCADirections.self, SeFaDirections.self, SaveDirection.self,
                       RemoveDirection.self, DirectionSheet.self],
