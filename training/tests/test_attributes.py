@@ -204,9 +204,12 @@ def test_pipeline_on_the_tiny_model(dataset, tiny_model, tmp_path, capsys):
     directions_io.write(os.path.join(tiny_model, "directions"),
                         [directions_io.Direction(f"pca{i}", unit(10 + i), 1.0, "pca", 0.1) for i in range(3)], 16)
     stats = str(tmp_path / "stats.json")
-    args = ["--model", tiny_model, "--data", dataset, "--epochs", "1", "--cache", cache, "--no-landmarks", "--no-face-check"]
-    attributes.main(args + ["--samples", "200", "--calibration-faces", "4", "--stats", stats])
+    pinned = str(tmp_path / "pinned")
+    args = ["--model", tiny_model, "--data", dataset, "--epochs", "1", "--cache", cache, "--no-landmarks", "--no-face-check",
+            "--pinned", pinned]
+    attributes.main(args + ["--samples", "200", "--calibration-faces", "4", "--stats", stats, "--retrain"])
     out = capsys.readouterr().out
+    assert len(os.listdir(pinned)) == 2          # --retrain pinned the labeller and the judge
     assert "saved age, gender, age|gender, gender|age to" in out
     dirs = directions_io.read(os.path.join(tiny_model, "directions"), 16)
     assert [d.name for d in dirs] == ["pca0", "pca1", "pca2", "age", "gender", "age|gender", "gender|age"]
@@ -224,13 +227,14 @@ def test_pipeline_on_the_tiny_model(dataset, tiny_model, tmp_path, capsys):
     assert named["directions"]["age"]["step"] == pytest.approx(by["age"].step)
     # Labels are cached: a rerun does not label again, and replaces the attribute directions.
     attributes.main(args + ["--samples", "200", "--calibration-faces", "4"])
-    assert "labels: cached" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "labels: cached" in out and "classifier: pinned" in out
     assert len(directions_io.read(os.path.join(tiny_model, "directions"), 16)) == 7
     assert len(os.listdir(os.path.join(cache, "labels"))) == 1
     # The report: walks, localisation, PCA vs random, figures, JSON, with the judge cached above.
     figs, rep = str(tmp_path / "figs"), str(tmp_path / "report.json")
-    direction_report.main(["--model", tiny_model, "--data", dataset, "--cache", cache, "--epochs", "1", "--no-landmarks",
-                           "--no-face-check", "--seeds", "3", "--local-seeds", "2", "--figures", figs, "--json", rep])
+    direction_report.main(["--model", tiny_model, "--data", dataset, "--cache", cache, "--pinned", pinned, "--epochs", "1",
+                           "--no-landmarks", "--no-face-check", "--seeds", "3", "--local-seeds", "2", "--figures", figs, "--json", rep])
     out = capsys.readouterr().out
     assert "| `age` |" in out and "PCA vs random" in out
     r = json.load(open(rep))
