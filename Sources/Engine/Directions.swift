@@ -245,9 +245,7 @@ public enum DirectionMath {
 
     /// The mean of a token set's tokens (wDim values).
     public static func tokenMean(_ w: WTokens) -> [Float] {
-        var m = [Float](repeating: 0, count: w.wDim)
-        for t in 0..<w.tokens { for i in 0..<w.wDim { m[i] += w.values[t * w.wDim + i] } }
-        return m.map { $0 / Float(w.tokens) }
+        w.values.withUnsafeBufferPointer { tokenMeans($0, tokens: w.tokens, wDim: w.wDim) }
     }
 
     /// A direction from one face to another: the difference of the two seeds'

@@ -120,19 +120,18 @@ def named_outputs(raw: torch.Tensor) -> dict[str, list[float]]:
     return {"age": (raw[:, 0] * AGE_SCALE).tolist(), "female": torch.sigmoid(raw[:, 1]).tolist()}
 
 
-def load_checkpoint(path: str) -> tuple[AttributeNet, dict]:
-    """A classifier saved by attribute_classifier.classifier(): (net in eval mode, held-out metrics)."""
-    return load_saved(path)
-
-
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--checkpoint", required=True, help="a cached classifier (~/.cache/latentscope/attribute-classifier/*.pt)")
+    p.add_argument("--checkpoint", required=True,
+                   help="a saved classifier: pinned (training/classifiers/*.pt) or cached (~/.cache/latentscope/attribute-classifier/*.pt)")
     p.add_argument("--out", required=True, help="the model folder to write attributes.json and attributes.safetensors into")
     p.add_argument("--input", type=int, default=None,
                    help=f"the image size the engine feeds it (default {TRAINED_INPUT}, which must be the model's resolution)")
     args = p.parse_args(argv)
-    net, metrics = load_checkpoint(args.checkpoint)
+    try:
+        net, metrics = load_saved(args.checkpoint)
+    except ValueError as e:
+        p.error(str(e))
     size = args.input
     config_path = os.path.join(args.out, "config.json")
     if size is None:

@@ -96,6 +96,12 @@ def test_cli_exports_a_cached_classifier(tmp_path, capsys):
     assert json.load(open(small / "attributes.json"))["input"] == 16
     with pytest.raises(SystemExit):
         classifier_export.main(["--checkpoint", str(ck), "--out", str(tmp_path / "nowhere")])
+    # A missing or foreign checkpoint: a usage error naming the file, nothing written.
+    capsys.readouterr()
+    for bad in (tmp_path / "missing.pt", model / "config.json"):
+        with pytest.raises(SystemExit) as e:
+            classifier_export.main(["--checkpoint", str(bad), "--out", str(small)])
+        assert e.value.code == 2 and f"{bad}: not a saved attribute classifier" in capsys.readouterr().err
 
 
 def test_classifier_fixture_is_current(tmp_path):
