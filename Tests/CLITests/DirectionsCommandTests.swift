@@ -183,6 +183,8 @@ import Testing
         #expect(bad.stderr.contains("--layers '7-2' is not all, coarse, middle, fine or a range like 2-5"))
         let big = try s.run(["directions", "pca", "-k", "17", "--samples", "100"])
         #expect(big.stderr.contains("-k 17 is more than the 16 dimensions of w"))
+        let one = try s.run(["directions", "pca", "-k", "2", "--samples", "4"])
+        #expect(one.status == 64 && one.stderr.contains("σ needs two seeds at least"))
         // A corrupt index fails loudly, naming the file, for every command that loads directions.
         try FileManager.default.createDirectory(atPath: s.model + "/directions", withIntermediateDirectories: true)
         try Data("not json".utf8).write(to: URL(fileURLWithPath: s.model + "/directions/index.json"))

@@ -98,6 +98,10 @@ struct PCADirections: ParsableCommand {
         let G = model.generator(for: loaded)
         let c = G.config
         guard k <= c.wDim else { throw ValidationError("-k \(k) is more than the \(c.wDim) dimensions of w") }
+        // σ is the spread of the seeds' token means, so there must be two seeds at least.
+        guard samples > c.tokens else {
+            throw ValidationError("--samples \(samples) is one seed's \(c.tokens) tokens; σ needs two seeds at least (--samples \(2 * c.tokens))")
+        }
         let t0 = ContinuousClock.now
         let r = try PCA.fit(G, samples: samples, progress: progressPrinter("sampling seeds", quiet: false))
         let ms = milliseconds(since: t0)
