@@ -172,8 +172,8 @@ def refit_text(config: dict) -> str:
 
 
 def lineage_text(config: dict) -> str:
-    """Where a warm-started, softened or blurred model comes from (config.json's `training`
-    and `attention_blur`)."""
+    """Where a warm-started, softened, blurred or truncated model comes from (config.json's
+    `training` and `attention_blur`)."""
     t = config.get("training") or {}
     out = ""
     w = t.get("warm_start")
@@ -197,6 +197,13 @@ def lineage_text(config: dict) -> str:
     if blur:
         parts = [f"{r}×{r} " + ("once" if blur[r] == 1 else f"{blur[r]} times") for r in sorted(blur, key=int)]
         out += f" and its attention maps low-passed ({', '.join(parts)}, `attention_blur`)"
+    psi = t.get("style_psi") or {}
+    if psi:
+        where = " and ".join(f"{r}×{r}" for r in sorted(psi, key=int))
+        values = [float(psi[r]) for r in sorted(psi, key=int)]
+        factors = f"{values[0]:g}" if len(set(values)) == 1 else ", ".join(f"{v:g}" for v in values)
+        verb = "spread" if all(float(v) > 1 for v in psi.values()) else "truncated"
+        out += f", with the styles of its {where} layers {verb} about the average face (ψ {factors}, `training.style_psi`)"
     return out
 
 

@@ -27,3 +27,12 @@ def require_layers_at(config: dict, resolutions, src: str) -> None:
     if missing:
         raise ValueError(f"{src}: no layers at {', '.join(f'{r}x{r}' for r in missing)} "
                          f"(the model has {', '.join(str(r) for r in sorted(present))})")
+
+
+def compose_factors(training: dict, key: str, factors: dict[int, float]) -> dict[str, float]:
+    """training[key] (factors by resolution, keys as strings) multiplied by `factors`:
+    a factor applied twice is recorded as their product. Sorted by resolution."""
+    applied = {str(k): float(v) for k, v in (training.get(key) or {}).items()}
+    for r, f in factors.items():
+        applied[str(r)] = round(applied.get(str(r), 1.0) * f, 6)
+    return dict(sorted(applied.items(), key=lambda kv: int(kv[0])))

@@ -17,7 +17,7 @@ import argparse
 import os
 
 from .export import read_export, write_export
-from .per_res import parse_per_res, require_layers_at
+from .per_res import compose_factors, parse_per_res, require_layers_at
 
 
 def parse_scales(spec: str) -> dict[int, float]:
@@ -42,12 +42,8 @@ def soften(src: str, out: str, scales: dict[int, float], name: str | None = None
         tensors[key] = (keys.float() * scales[layer["res"]]).to(keys.dtype)
         layers.append(layer["name"])
     config["name"] = name or config.get("name") or os.path.basename(os.path.normpath(out))
-    training = dict(config.get("training") or {})
-    applied = {str(k): float(v) for k, v in (training.get("attention_scale") or {}).items()}
-    for r, s in scales.items():
-        applied[str(r)] = round(applied.get(str(r), 1.0) * s, 6)
-    training["attention_scale"] = applied
-    config["training"] = training
+    config["training"] = {**(config.get("training") or {}),
+                          "attention_scale": compose_factors(config.get("training") or {}, "attention_scale", scales)}
     write_export(out, config, tensors, metadata)
     return config
 

@@ -269,6 +269,16 @@ def test_a_blurred_model_says_so():
     assert "low-passed" not in directions_doc.lineage_text({"training": {"attention_scale": {"64": 0.9}}})
 
 
+def test_a_model_with_baked_style_psi_says_so():
+    config = {"training": {"attention_scale": {"64": 0.9}, "style_psi": {"8": 1.15, "4": 1.15}}, "attention_blur": {"64": 1}}
+    assert directions_doc.lineage_text(config).endswith(
+        "(64×64 once, `attention_blur`), with the styles of its 4×4 and 8×8 layers spread about the average face "
+        "(ψ 1.15, `training.style_psi`)")
+    assert "(ψ 1.2, 1.1, `training.style_psi`)" in directions_doc.lineage_text({"training": {"style_psi": {"8": 1.1, "4": 1.2}}})
+    assert "truncated about" in directions_doc.lineage_text({"training": {"style_psi": {"64": 0.7}}})
+    assert "style_psi" not in directions_doc.lineage_text({"training": {"attention_scale": {"64": 0.9}}})
+
+
 def test_shipped_page_is_current():
     """docs/directions.md matches the committed docs/figures (rerun the module after changing either)."""
     root = os.path.dirname(TRAINING)
