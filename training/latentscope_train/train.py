@@ -84,6 +84,10 @@ def parse_args(argv=None):
     p.add_argument("--g-frozen-res", default="",
                    help="comma-separated resolutions whose synthesis layers G does not train (e.g. 64); "
                         "they stay in the optimiser, so checkpoints resume with or without it")
+    p.add_argument("--g-trains", choices=("all", "mapping"), default="all",
+                   help="which part of G learns: all of it, or only the mapping network (the synthesis network "
+                        "frozen: the latent distribution is refitted to a fixed image model, e.g. to cover faces "
+                        "the model draws too rarely)")
     p.add_argument("--attn-floor", default="",
                    help="RES:FLOOR[,RES:FLOOR...]: G's loss gains weight x mean(max(0, FLOOR - entropy)) over the pixels "
                         "of its layers at RES x RES, entropy of each pixel's attention over log(tokens): keeps that "
@@ -207,6 +211,11 @@ class Trainer:
             init_from_exported(self.G, args.init_from)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         self.frozen = self.freeze_resolutions(args.g_frozen_res)
+        if args.g_trains == "mapping":
+            self.G.synthesis.requires_grad_(False)
+            self.frozen = [name for name, _ in self.G.synthesis.named_parameters()]
+            if self.rank == 0:
+                print("G trains its mapping network only", flush=True)
         self.attn_floor = parse_attn_floor(args.attn_floor)
         missing = sorted(set(self.attn_floor) - {layer.spec.res for layer in self.G.synthesis.layers})
         if missing:

@@ -213,6 +213,19 @@ def test_frozen_resolutions_keep_their_weights_while_the_rest_trains(tmp_path, s
             Trainer(train_args(tmp_path / "r2", shards, small64_json, "--limit-images", "8", "--g-frozen-res", bad))
 
 
+def test_training_the_mapping_only_keeps_the_synthesis_weights(tmp_path, shards, small64_json):
+    t = Trainer(train_args(tmp_path / "run", shards, small64_json, "--limit-images", "8", "--g-trains", "mapping"))
+    G0, E0 = snapshot(t.G), snapshot(t.G_ema)
+    t.train_step()
+    t.train_step()
+    G1, E1 = t.G.state_dict(), t.G_ema.state_dict()
+    for k in G0:
+        if k.startswith("synthesis.") and not k.endswith("noise_const"):
+            assert torch.equal(G0[k], G1[k]) and torch.equal(E0[k], E1[k]), k
+    moved = [k for k in G0 if k.startswith("mapping.") and not torch.equal(G0[k], G1[k])]
+    assert moved, "the mapping network did not train"
+
+
 def test_attention_floor_penalty_is_zero_above_the_floor_and_the_gap_below_it():
     from latentscope_train.model import TINY_CONFIG, GeneratorConfig, Generator
     from latentscope_train.train import attention_floor_penalty
