@@ -197,6 +197,10 @@ def lineage_text(config: dict) -> str:
     if blur:
         parts = [f"{r}×{r} " + ("once" if blur[r] == 1 else f"{blur[r]} times") for r in sorted(blur, key=int)]
         out += f" and its attention maps low-passed ({', '.join(parts)}, `attention_blur`)"
+    refit = t.get("mapping_refit") or {}
+    if refit.get("kimg") is not None:
+        out += (f", its mapping network trained on alone for {kimg_text(refit['kimg'])} kimg against a new "
+                "discriminator (`training.mapping_refit`)")
     psi = t.get("style_psi") or {}
     if psi:
         where = " and ".join(f"{r}×{r}" for r in sorted(psi, key=int))

@@ -279,6 +279,15 @@ def test_a_model_with_baked_style_psi_says_so():
     assert "style_psi" not in directions_doc.lineage_text({"training": {"attention_scale": {"64": 0.9}}})
 
 
+def test_a_model_with_a_refitted_mapping_says_so():
+    config = {"training": {"attention_scale": {"64": 0.9}, "mapping_refit": {"kimg": 14.7, "steps": 459},
+                           "style_psi": {"4": 1.1, "8": 1.1}}}
+    assert ("softened (keys × 0.9, `training.attention_scale`), its mapping network trained on alone for 14.7 kimg "
+            "against a new discriminator (`training.mapping_refit`), with the styles of its 4×4 and 8×8 layers "
+            "spread about the average face (ψ 1.1, `training.style_psi`)") in directions_doc.lineage_text(config)
+    assert "mapping_refit" not in directions_doc.lineage_text({"training": {"mapping_refit": {}}})
+
+
 def test_shipped_page_is_current():
     """docs/directions.md matches the committed docs/figures (rerun the module after changing either)."""
     root = os.path.dirname(TRAINING)
