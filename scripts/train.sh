@@ -6,7 +6,7 @@
 # Usage: scripts/train.sh [MINUTES] [DATA_DIR]
 #   MINUTES   wall time of this invocation (default 120)
 #   DATA_DIR  the utkface64 shards (default ../shared/datasets/utkface64)
-# Environment: RUN (run folder, default ~/.cache/latentscope/runs/utk64-d),
+# Environment: RUN (run folder, default ~/.cache/latentscope/runs/utk64-map),
 #   THREADS (default auto: the cores other processes leave free, see cpu_share.py), PYTHON (default .venv/bin/python or python3),
 #   KIMG (stop once the run has shown this many thousand real images in total, to compare runs at equal length).
 #   BATCH (images per step, default 32; larger on a GPU, where small steps leave it idle).
@@ -16,44 +16,37 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 minutes=${1:-120}
 data=$(realpath "${2:-../shared/datasets/utkface64}")
-run=${RUN:-$HOME/.cache/latentscope/runs/utk64-d}
+run=${RUN:-$HOME/.cache/latentscope/runs/utk64-map}
 py=${PYTHON:-$([ -x .venv/bin/python ] && echo "$root/.venv/bin/python" || echo python3)}
 threads=${THREADS:-auto}
 
-# The recipe (docs/training.md, "The second model"). Changing any architecture value
-# needs a new run folder and a new checkpoint file. --init-from only acts on a run that
-# starts from nothing: G then starts from the second release (the first release's
-# weights with its 64x64 positional encodings fitted by a 32x32 grid), widened by
-# latentscope_train.widen to twice its channels at 32x32 and 64x64 without changing
-# what it draws; D trains alone for the run's first 200 steps (--d-warmup counts from
-# the run's start). No colour augmentation: D must see colour casts. Learning rates
-# may change between invocations: from its 22.0 kimg checkpoint (commit c9c9514) the run goes on
-# with G at 0.0002 and D's detail head (--d-detail 32, added at 22.0 kimg: it drifted a
-# third less than the same branch without it; docs/training.md, "The detail head"). From its
-# 99.0 kimg checkpoint (commit f05884e) on, D at 0.001 and G at 0.0001: no less drift, but
-# the state averages best with the 64.1 kimg one (docs/training.md, "Averaging the run's states").
-wide='{"32": 96, "64": 48}'
-init=$run.init
+# What this script trains on: the mapping refit of the bundled model (docs/training.md,
+# "Training the mapping alone"). Only the mapping network learns; every synthesis weight stays
+# what the run started from (the seventh release), against a discriminator of its own (D alone for the first 150 steps of
+# a new run). The run behind the releases up to the seventh (run folder utk64-d, the whole
+# generator trained; docs/training.md, "The second model") is training/checkpoints/utk64-d.pt
+# at commit 61de9dd (138.9 kimg); resume it with that file and its recipe from that commit's
+# scripts/train.sh. Changing any architecture value needs a new run folder and checkpoint file.
+# --init-from only acts on a run that starts from nothing: it then starts from the bundled model.
+# Learning rates may change between invocations.
+init=$root/assets/models/utkface64
 recipe=(
-    --config '{"pos_grid": 32, "channels": {"4": 128, "8": 128, "16": 64, "32": 96, "64": 48}}'
+    --config '{"pos_grid": 32, "channels": {"4": 128, "8": 128, "16": 64, "32": 96, "64": 48}, "attention_blur": {"64": 1}}'
     --d-channels '{"64": 64, "32": 96, "16": 128, "8": 256, "4": 256}'
     --init-from "$init"
-    --d-warmup 200
+    --g-trains mapping
+    --d-warmup 150
     --augment translation
-    --lr 0.001
-    --lr-g 0.0001
+    --lr 0.0025
+    --lr-g 0.0025
     --d-detail 32
 )
-compact=$root/training/checkpoints/utk64-d.pt
+compact=$root/training/checkpoints/utk64-map.pt
 cd training
 # Linux with autogroup scheduling shares the CPU between terminal sessions (process groups) before nice values
 # count, so a training started from its own terminal would still take half the cores
 # from a build or CI run in another: lower this shell's autogroup too where allowed.
 if [ -w /proc/self/autogroup ]; then echo 19 > /proc/self/autogroup 2>/dev/null || true; fi
-if [ ! -f "$init/config.json" ]; then  # the starting point of a new run (a few seconds)
-    PYTHONPATH=. nice -n 19 "$py" -m latentscope_train.widen --model "$root/assets/models/utkface64" \
-        --channels "$wide" --out "$init"
-fi
 exec nice -n 19 "$py" -m latentscope_train.train --run "$run" --data "$data" --minutes "$minutes" \
     --threads "$threads" --sample-every 250 --ckpt-minutes 10 ${KIMG:+--kimg "$KIMG"} ${BATCH:+--batch "$BATCH"} \
     --resume-from "$compact" --save-compact "$compact" \
