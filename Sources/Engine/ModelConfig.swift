@@ -86,6 +86,16 @@ public struct TrainingInfo: Codable, Sendable, Equatable {
     public let averagedFrom: [AveragedSource]?
     /// Weights of their own, one per source, for the synthesis layers at a resolution.
     public let averagedWeightsAt: [String: [Double]]?
+    /// Truncation ψ baked into the style affines of the layers at a resolution
+    /// (latentscope_train.truncate), by resolution.
+    public let stylePsi: [String: Double]?
+    /// A later run that trained the mapping network alone (train.py --g-trains mapping).
+    public let mappingRefit: MappingRefit?
+
+    public struct MappingRefit: Codable, Sendable, Equatable {
+        public let kimg: Double?
+        public let steps: Int?
+    }
 
     public struct WarmStart: Codable, Sendable, Equatable {
         public let model: String?
@@ -105,6 +115,8 @@ public struct TrainingInfo: Codable, Sendable, Equatable {
         case attentionScale = "attention_scale"
         case averagedFrom = "averaged_from"
         case averagedWeightsAt = "averaged_weights_at"
+        case stylePsi = "style_psi"
+        case mappingRefit = "mapping_refit"
     }
 }
 

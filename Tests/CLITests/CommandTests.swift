@@ -111,6 +111,8 @@ import Testing
         training["attention_scale"] = ["16": 0.7, "8": 0.9]
         training["averaged_from"] = [["model": "run", "kimg": 50.0, "weight": 0.25], ["model": "run", "kimg": 64.1, "weight": 0.75]]
         training["averaged_weights_at"] = ["16": [0.6, 0.4]]
+        training["style_psi"] = ["8": 1.1, "4": 1.2]
+        training["mapping_refit"] = ["kimg": 14.7, "steps": 459]
         config["training"] = training
         config["attention_blur"] = ["16": 2, "8": 1]
         try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: path))
@@ -121,9 +123,11 @@ import Testing
         #expect(info.out.contains("softened    attention: 8x8 keys x 0.9, 16x16 keys x 0.7"))
         #expect(info.out.contains("averaged    weights of 50.0 kimg x 0.25, 64.1 kimg x 0.75"))
         #expect(info.out.contains("            16x16 layers: x 0.60, x 0.40"))
+        #expect(info.out.contains("refitted    mapping trained on alone for 14.7 kimg (synthesis unchanged)"))
+        #expect(info.out.contains("truncated   styles: 4x4 psi 1.2, 8x8 psi 1.1"))
         let plain = try CLI.run(["info"] + m)
         #expect(!plain.out.contains("softened") && !plain.out.contains("trained on from") && !plain.out.contains("averaged"))
-        #expect(!plain.out.contains("blurred"))
+        #expect(!plain.out.contains("blurred") && !plain.out.contains("truncated") && !plain.out.contains("refitted"))
     }
 
     @Test func benchReportsEngineSpeed() throws {

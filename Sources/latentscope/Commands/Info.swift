@@ -51,6 +51,14 @@ struct Info: ParsableCommand {
                     .map { "\($0.key.terminalSafe)x\($0.key.terminalSafe) keys x \($0.value)" }
                 print("softened    attention: \(parts.joined(separator: ", "))")
             }
+            if let kimg = t.mappingRefit?.kimg {
+                print("refitted    mapping trained on alone for \(kimg) kimg (synthesis unchanged)")
+            }
+            if let psi = t.stylePsi, !psi.isEmpty {
+                let parts = psi.sorted { (Int($0.key) ?? 0) < (Int($1.key) ?? 0) }
+                    .map { "\($0.key.terminalSafe)x\($0.key.terminalSafe) psi \($0.value)" }
+                print("truncated   styles: \(parts.joined(separator: ", "))")
+            }
             if let l = t.license { print("licence     \(l.terminalSafe)") }
         }
         print("\nlayer  name          res    in -> out  kernel  noise")
