@@ -7,7 +7,7 @@ Karras et al., "Training Generative Adversarial Networks with Limited Data" (202
 and r_t = E[sign(D(real))] measures it without held-out data (0: D cannot tell, 1: every real
 image is called real). ADA keeps r_t near 0.6 by augmenting more when it rises above. This
 reports r_t for the checkpoint's D on N training images, augmented as the run augments them
-(its `--augment`), beside the share of G's own images (the trained G, not G_ema: what D is
+(its `--augment`, after its `--d-view`), beside the share of G's own images (the trained G, not G_ema: what D is
 trained against) that D calls fake, the mean logits of both and the AUC: the chance that a real
 image's logit is above a fake's. r_t moves with D's overall offset, which swings from one
 checkpoint to the next; the AUC does not, and says how well D tells the two apart. Full and
@@ -25,6 +25,7 @@ from .atomic import write_text
 from .augment import diff_augment
 from .data import DEFAULT_DATA, cached_images, to_tensor
 from .model import Discriminator, Generator, GeneratorConfig
+from .pyramid import coarse_view
 
 
 def load_networks(path: str) -> tuple[Generator, Discriminator, dict]:
@@ -47,16 +48,17 @@ def load_networks(path: str) -> tuple[Generator, Discriminator, dict]:
 
 @torch.no_grad()
 def measure(G: Generator, D: Discriminator, reals_u8: np.ndarray, policy: str, seed: int = 0,
-            batch: int = 128) -> dict:
-    """r_t on the real images, and D's view of as many of G's images."""
+            batch: int = 128, view: int = 0) -> dict:
+    """r_t on the real images, and D's view of as many of G's images (view: the run's --d-view)."""
+    seen = lambda x: diff_augment(coarse_view(x, view) if view else x, policy)
     torch.manual_seed(seed)  # the augmentation's and the latents' draws
     n = len(reals_u8)
     real, fake = [], []
     for i in range(0, n, batch):
         b = reals_u8[i:i + batch]
-        real.append(D(diff_augment(to_tensor(b), policy)))
+        real.append(D(seen(to_tensor(b))))
         z = torch.randn(len(b), G.cfg.tokens, G.cfg.z_dim)
-        fake.append(D(diff_augment(G(z), policy)))
+        fake.append(D(seen(G(z))))
     lr, lf = torch.cat(real).flatten(), torch.cat(fake).flatten()
     return {
         "n": n,
@@ -95,7 +97,7 @@ def main(argv=None):
     rows = {}
     for path, (G, D, ck) in nets.items():
         policy = args.augment if args.augment is not None else ck.get("args", {}).get("augment", "")
-        row = measure(G, D, reals, policy)
+        row = measure(G, D, reals, policy, view=ck.get("args", {}).get("d_view", 0))
         row["kimg"] = round(ck["nimg"] / 1000, 3) if "nimg" in ck else None
         rows[path] = row
         print(f"{path}: {row['kimg']} kimg, r_t {row['r_t']:.3f} (real logit {row['real_logit']:+.2f}), "

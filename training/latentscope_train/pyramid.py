@@ -1,9 +1,10 @@
 """The Laplacian pyramid of ProGAN (Karras et al. 2018, appendix D): a 5-tap
 [1, 4, 6, 4, 1] Gaussian, subsampling by 2, and its exact transpose to go back up.
 
-Three users share it so that they mean the same thing by "the finest detail": the
+Its users share it so that they mean the same thing by "the finest detail": the
 sliced Wasserstein distance per level (swd.py), the judge without the finest level
-(evaluate --smooth) and the discriminator's detail head (model.DetailHead).
+(evaluate --smooth), the discriminator's detail head (model.DetailHead) and the
+discriminator's coarse view (train.py --d-view).
 Differentiable; every function but the last takes and returns float [B, C, H, W].
 """
 from __future__ import annotations
@@ -38,6 +39,23 @@ def up(x: torch.Tensor) -> torch.Tensor:
 def finest_detail(x: torch.Tensor) -> torch.Tensor:
     """The pyramid's finest level: what one octave of blurring takes away."""
     return x - up(down(x))
+
+
+def coarse_view(x: torch.Tensor, res: int) -> torch.Tensor:
+    """The image without its pyramid levels finer than res: blurred and subsampled down to
+    res x res, then back up to its own size. What a discriminator that judges only the
+    coarse content of a face sees (train.py --d-view)."""
+    size = x.shape[-1]
+    if res >= size:
+        return x
+    if size % res or (size // res) & (size // res - 1):
+        raise ValueError(f"a {size}px image has no pyramid level at {res}px")
+    small = x
+    while small.shape[-1] > res:
+        small = down(small)
+    while small.shape[-1] < size:
+        small = up(small)
+    return small
 
 
 def laplacian_pyramid(images: torch.Tensor, min_res: int = 16) -> list[torch.Tensor]:

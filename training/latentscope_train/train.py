@@ -36,6 +36,7 @@ from .cpu_share import ThreadGovernor, usable_cores
 from .data import DEFAULT_DATA, Sampler, cached_images
 from .imageio import save_grid
 from .model import Discriminator, Generator, GeneratorConfig
+from .pyramid import coarse_view
 from .per_res import parse_per_res
 
 
@@ -81,6 +82,11 @@ def parse_args(argv=None):
     p.add_argument("--d-detail", type=int, default=0,
                    help="channels of D's detail head, which judges the finest pyramid level at full resolution "
                         "(0: none); may be added to a run that had none")
+    p.add_argument("--d-view", type=int, default=0,
+                   help="D judges every image, real or fake, without its pyramid levels finer than this "
+                        "resolution (blurred down to it and back up; 0: the whole image). With --g-trains mapping, "
+                        "a D that cannot see the fixed synthesis' fine texture judges which faces the mapping "
+                        "draws rather than how they are drawn")
     p.add_argument("--g-frozen-res", default="",
                    help="comma-separated resolutions whose synthesis layers G does not train (e.g. 64); "
                         "they stay in the optimiser, so checkpoints resume with or without it")
@@ -201,6 +207,12 @@ class Trainer:
         self.G = Generator(self.cfg).to(self.device)
         if args.d_detail < 0:
             raise SystemExit("--d-detail must be 0 (no detail head) or a channel count")
+        if args.d_view:
+            if args.d_detail:
+                raise SystemExit("--d-view takes away the finest level that --d-detail judges; give --d-detail 0")
+            if args.d_view not in self.cfg.resolutions[:-1]:
+                raise SystemExit(f"--d-view {args.d_view}: choose a coarser level of the pyramid, one of "
+                                 f"{', '.join(map(str, self.cfg.resolutions[:-1]))}")
         self.D = Discriminator(self.cfg, channels=parse_d_channels(args.d_channels), detail=args.d_detail).to(self.device)
         resume = self.pick_resume()
         # A warm-started G is already a good generator: its EMA starts there with the
@@ -387,6 +399,12 @@ class Trainer:
 
     # MARK: one step
 
+    def d_input(self, images):
+        """What D sees of a batch: its coarse view (--d-view), then the augmentation."""
+        if self.args.d_view:
+            images = coarse_view(images, self.args.d_view)
+        return diff_augment(images, self.args.augment)
+
     def latents(self):
         return torch.randn(self.batch, self.cfg.tokens, self.cfg.z_dim, device=self.device)
 
@@ -399,11 +417,11 @@ class Trainer:
         if self.step < a.d_warmup:  # D catches up with a warm-started G first
             with torch.no_grad():
                 fake = self.G_train(self.latents(), self.latents())
-                loss_G = F.softplus(-self.D(diff_augment(fake, a.augment))).mean()
+                loss_G = F.softplus(-self.D(self.d_input(fake))).mean()
         else:
             out = self.G_train(self.latents(), self.latents(), floored)
             fake, maps = out if floored else (out, None)
-            loss_G = F.softplus(-self.D(diff_augment(fake, a.augment))).mean()
+            loss_G = F.softplus(-self.D(self.d_input(fake))).mean()
             total_G = loss_G
             if floored:
                 penalty = attention_floor_penalty(self.G, maps, self.attn_floor)
@@ -422,7 +440,7 @@ class Trainer:
         real = self.sampler.next().to(self.device)
         do_r1 = a.r1_gamma > 0 and self.step % a.r1_interval == 0
         real.requires_grad_(do_r1)
-        logits = self.D_train(diff_augment(torch.cat([fake, real]), a.augment))
+        logits = self.D_train(self.d_input(torch.cat([fake, real])))
         l_fake, l_real = logits[: self.batch], logits[self.batch:]
         loss_D = F.softplus(l_fake).mean() + F.softplus(-l_real).mean()
         total = loss_D

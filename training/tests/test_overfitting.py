@@ -69,3 +69,15 @@ def test_auc_counts_the_pairs_in_which_the_real_logit_is_higher():
     # pairs: 3>2, 3>0, 3>1, 1<2, 1>0, 1=1 -> (4 + 0.5) / 6
     assert overfitting.auc(real, fake) == pytest.approx(4.5 / 6)
     assert overfitting.auc(real + 10, fake) == 1.0 and overfitting.auc(real - 10, fake) == 0.0
+
+
+def test_d_sees_the_images_through_the_runs_coarse_view(run_checkpoint, shards):
+    from latentscope_train import pyramid
+    from latentscope_train.data import to_tensor
+    G, D, ck = overfitting.load_networks(str(run_checkpoint[0]))
+    reals = overfitting.cached_images(shards, None)[:6]
+    seen, forward = [], D.forward
+    D.forward = lambda img: (seen.append(img), forward(img))[1]
+    overfitting.measure(G, D, reals, "", view=16)
+    assert torch.allclose(seen[0], pyramid.coarse_view(to_tensor(reals), 16))
+    assert not torch.allclose(seen[0], to_tensor(reals), atol=0.02)

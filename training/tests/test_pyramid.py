@@ -1,5 +1,6 @@
 import math
 
+import pytest
 import torch
 
 from latentscope_train import pyramid
@@ -30,3 +31,17 @@ def test_the_detail_is_differentiable_for_the_discriminator():
     x = torch.randn(1, 3, 64, 64, requires_grad=True)
     pyramid.finest_detail(x).square().sum().backward()
     assert x.grad is not None and x.grad.abs().sum() > 0
+
+
+def test_the_coarse_view_keeps_the_shading_and_drops_the_finer_levels():
+    i = torch.arange(64.0)
+    checker = ((i[:, None] + i[None, :]) % 2 * 2 - 1).expand(1, 3, 64, 64)
+    wave = torch.sin(2 * math.pi * i / 64)[None, :].expand(1, 3, 64, 64)  # one period across the image
+    view = pyramid.coarse_view(checker + wave, 16)
+    assert view.shape == (1, 3, 64, 64)
+    inner = (view - wave)[..., 8:-8, 8:-8]  # away from the reflected borders
+    assert inner.abs().max() < 0.1  # the pixel pattern is gone, the shading stays
+    assert pyramid.laplacian_pyramid(view)[0].abs().max() < 0.05  # nothing left at the finest level
+    assert torch.equal(pyramid.coarse_view(checker, 64), checker)  # the whole image at its own size
+    with pytest.raises(ValueError, match="no pyramid level at 24px"):
+        pyramid.coarse_view(checker, 24)

@@ -320,3 +320,35 @@ def test_log_records_the_sign_of_d_on_reals_and_keeps_an_older_logs_columns(tmp_
     Trainer(train_args(old, shards, small64_json, "--limit-images", "8", "--kimg", "0.004")).run()
     lines = (old / "log.csv").read_text().splitlines()
     assert lines[0] + "\n" == header and len(lines) == 2 and lines[1].count(",") == header.count(",")
+
+
+def test_a_coarse_view_shows_d_only_the_coarse_levels_of_reals_and_fakes(tmp_path, shards, small64_json):
+    def seen_by_d(view):
+        t = Trainer(train_args(tmp_path / f"run{view}", shards, small64_json, "--limit-images", "8",
+                               "--g-trains", "mapping", "--d-view", str(view), "--augment", ""))
+        seen, forward = [], t.D.forward
+        t.D.forward = lambda img: (seen.append(img.detach()), forward(img))[1]
+        t.train_step()
+        assert len(seen) == 2  # G's step, then D's on fakes and reals together
+        return seen[0], seen[1][t.batch:]
+
+    def detail(x):  # the share of the image's power above 12 cycles across it (16x16 holds up to 8)
+        hann = torch.hann_window(x.shape[-1], periodic=False)  # no jump at the borders
+        power = torch.fft.fft2((x - x.mean(dim=(2, 3), keepdim=True)) * hann[:, None] * hann[None, :]).abs().square()
+        f = torch.fft.fftfreq(x.shape[-1]).abs() * x.shape[-1]
+        fine = (f[:, None] > 12) | (f[None, :] > 12)
+        return (power[..., fine].sum() / power.sum()).item()
+
+    fake, real = seen_by_d(16)
+    whole_fake, whole_real = seen_by_d(0)
+    assert detail(whole_real) > 1e-3 and detail(whole_fake) > 1e-3  # faces and G's images have fine detail
+    assert detail(real) < 0.05 * detail(whole_real) and detail(fake) < 0.05 * detail(whole_fake)
+    assert real.abs().mean() > 0.5 * whole_real.abs().mean()  # the faces themselves are still there
+
+
+@pytest.mark.parametrize("extra,msg", [(("--d-view", "24"), "choose a coarser level"),
+                                       (("--d-view", "64"), "choose a coarser level"),
+                                       (("--d-view", "16", "--d-detail", "8"), "give --d-detail 0")])
+def test_bad_coarse_views_are_refused(tmp_path, shards, small64_json, extra, msg):
+    with pytest.raises(SystemExit, match=msg):
+        Trainer(train_args(tmp_path / "run", shards, small64_json, "--limit-images", "8", *extra))
