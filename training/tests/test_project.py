@@ -68,3 +68,12 @@ def test_bad_settings_are_refused(model, shards, bad):
 def test_more_faces_than_the_data_holds_are_refused(model, shards):
     with pytest.raises(SystemExit, match="real faces to project"):
         project.main(["--model", model[1], "--data", shards, "--n", "500", "--steps", "0"])
+
+
+def test_own_targets_are_the_models_images_for_the_given_seeds(model, shards, tmp_path):
+    G, path = model
+    r = project.main(["--model", path, "--data", shards, "--n", "2", "--own", "--own-first-seed", "40",
+                      "--steps", "0", "--starts", "1", "--threads", "1"])
+    assert r["targets"] == "the model's own images, seeds 40-41"
+    # with one start and no step, the reconstruction is the start's image, not the target
+    assert r["rms_error"]["median"] > 0
