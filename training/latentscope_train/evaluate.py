@@ -175,7 +175,10 @@ def main(argv=None):
         raise SystemExit("--sets must be at least 1")
     if args.threads:
         torch.set_num_threads(args.threads)
-    G = load_exported(args.model)
+    try:
+        G = load_exported(args.model)
+    except FileNotFoundError as e:
+        raise SystemExit(str(e))
     results = {"model": os.path.basename(os.path.normpath(args.model)), "data": os.path.abspath(args.data),
                **evaluate(G, args.data, args.n, args.psi, args.first_seed, args.noise, sets=args.sets,
                           smooth=args.smooth)}

@@ -99,14 +99,20 @@ def export_generator(G: Generator, out_dir: str, name: str, dtype: str = "float3
     return config
 
 
-def read_export(model_dir: str) -> tuple[dict, dict[str, torch.Tensor], dict]:
-    """An exported model folder as (config, tensors, safetensors metadata), for tools
-    that rewrite some tensors and keep the rest bit for bit (regrid, widen)."""
-    from safetensors import safe_open
+def model_files(model_dir: str) -> tuple[str, str]:
+    """(config.json, generator.safetensors) of an exported model folder; a clear error if either is missing."""
     config_path, weights_path = os.path.join(model_dir, "config.json"), os.path.join(model_dir, "generator.safetensors")
     for p in (config_path, weights_path):
         if not os.path.isfile(p):
             raise FileNotFoundError(f"{p}: no such file (is {model_dir} an exported model folder?)")
+    return config_path, weights_path
+
+
+def read_export(model_dir: str) -> tuple[dict, dict[str, torch.Tensor], dict]:
+    """An exported model folder as (config, tensors, safetensors metadata), for tools
+    that rewrite some tensors and keep the rest bit for bit (regrid, widen)."""
+    from safetensors import safe_open
+    config_path, weights_path = model_files(model_dir)
     config = json.load(open(config_path))
     with safe_open(weights_path, framework="pt") as f:
         return config, {k: f.get_tensor(k) for k in f.keys()}, f.metadata()
@@ -124,10 +130,11 @@ def load_exported(out_dir: str) -> Generator:
     whose forward equals the exported model's (scales stay baked: each
     equalized layer's runtime scale is set to 1)."""
     from safetensors.torch import load_file
-    config = json.load(open(os.path.join(out_dir, "config.json")))
+    config_path, weights_path = model_files(out_dir)
+    config = json.load(open(config_path))
     # The file holds the baked per-pixel encoding, so the copy uses a per-pixel one.
     G = Generator(GeneratorConfig.from_dict({**config, "pos_grid": 0}))
-    t = {k: v.float() for k, v in load_file(os.path.join(out_dir, "generator.safetensors")).items()}
+    t = {k: v.float() for k, v in load_file(weights_path).items()}
     with torch.no_grad():
         for i, fc in enumerate(G.mapping.fcs):
             fc.weight.copy_(t[f"mapping.{i}.weight"]); fc.bias.copy_(t[f"mapping.{i}.bias"])

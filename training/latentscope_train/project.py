@@ -116,7 +116,10 @@ def main(argv=None):
         raise SystemExit("--n and --starts must be at least 1, --steps at least 0 and --lr positive")
     if args.threads:
         torch.set_num_threads(args.threads)
-    G = load_exported(args.model).eval()
+    try:
+        G = load_exported(args.model).eval()
+    except FileNotFoundError as e:
+        raise SystemExit(str(e))
     real_a, real_b = real_sets(args.data, max(args.n, 1000) if not args.own else 1000)
     if args.own:
         targets = generate(G, args.n, first_seed=args.own_first_seed, noise_mode="const")

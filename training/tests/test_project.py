@@ -77,3 +77,8 @@ def test_own_targets_are_the_models_images_for_the_given_seeds(model, shards, tm
     assert r["targets"] == "the model's own images, seeds 40-41"
     # with one start and no step, the reconstruction is the start's image, not the target
     assert r["rms_error"]["median"] > 0
+
+
+def test_a_folder_without_a_model_is_a_clear_error(tmp_path, shards):
+    with pytest.raises(SystemExit, match="config.json: no such file"):
+        project.main(["--model", str(tmp_path / "none"), "--data", shards])
