@@ -20,13 +20,14 @@ run=${RUN:-$HOME/.cache/latentscope/runs/utk64-map}
 py=${PYTHON:-$([ -x .venv/bin/python ] && echo "$root/.venv/bin/python" || echo python3)}
 threads=${THREADS:-auto}
 
-# What this script trains on: the mapping refit of the bundled model (docs/training.md,
-# "Training the mapping alone"). Only the mapping network learns; every synthesis weight stays
-# what the run started from (the seventh release), against a discriminator of its own (D alone for the first 150 steps of
-# a new run). The run behind the releases up to the seventh (run folder utk64-d, the whole
-# generator trained; docs/training.md, "The second model") is training/checkpoints/utk64-d.pt
-# at commit 61de9dd (138.9 kimg); resume it with that file and its recipe from that commit's
-# scripts/train.sh. Changing any architecture value needs a new run folder and checkpoint file.
+# What this script trains on: a refit of the bundled model's mapping network (docs/training.md,
+# "Refitting the mapping again"): only the mapping learns, every synthesis weight stays the ninth
+# release's, against a discriminator that sees the faces at 16x16 only (--d-view 16; D alone for
+# the first 150 steps of a new run). Its committed state (17.2 kimg) judges as the release does.
+# The refit behind the ninth release is at commit a53217b (training/checkpoints/utk64-map.pt there,
+# 26.0 kimg, with that commit's scripts/train.sh); the whole-generator run behind the releases up
+# to the seventh (utk64-d, 138.9 kimg) is training/checkpoints/utk64-d.pt at commit 61de9dd.
+# Changing any architecture value needs a new run folder and checkpoint file.
 # --init-from only acts on a run that starts from nothing: it then starts from the bundled model.
 # Learning rates may change between invocations.
 init=$root/assets/models/utkface64
@@ -39,7 +40,7 @@ recipe=(
     --augment translation
     --lr 0.0025
     --lr-g 0.0025
-    --d-detail 32
+    --d-view 16
 )
 compact=$root/training/checkpoints/utk64-map.pt
 cd training

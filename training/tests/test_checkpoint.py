@@ -170,3 +170,5 @@ def test_the_committed_checkpoint_is_the_recipes_and_resumable():
     assert {str(k): v for k, v in ck["d_channels"].items()} == d_channels
     detail = re.search(r"--d-detail (\d+)", script)
     assert ck.get("d_detail", 0) == (int(detail.group(1)) if detail else 0)
+    view = re.search(r"--d-view (\d+)", script)
+    assert ck.get("args", {}).get("d_view", 0) == (int(view.group(1)) if view else 0)  # D judged what it will judge
