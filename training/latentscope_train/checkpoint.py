@@ -5,7 +5,8 @@ about 60 MB. The compact form keeps what resuming needs, smallest first and most
 useful first, within a byte budget (20 MB by default):
 
   1. step, kimg, training seconds, random states, the config, D's widths, log.csv
-  2. G_ema, G and D weights, float16 (or float32 where `dtype` says so)
+  2. G_ema, G and D weights, float16 (or float32 where `dtype` says so); a run with
+     anchors (anchors.py): their w's in float32, their Adam moments in bfloat16
   3. Adam's second moments for G, then for D, bfloat16 (float16 would flush the
      squared gradients, ~1e-10, to zero); each group only if it still fits
 
@@ -44,6 +45,13 @@ def _moments(opt_state: dict, dtype: torch.dtype) -> dict:
     return {i: dict(step=s["step"], exp_avg_sq=s["exp_avg_sq"].to(dtype)) for i, s in opt_state["state"].items()}
 
 
+def _anchors(state: dict | None, dtype: torch.dtype) -> dict | None:
+    """The anchors' w's as they are (float32: they are what the anchors' faces are drawn from), their moments cast."""
+    if state is None:
+        return None
+    return {k: v.to(dtype) if k.startswith("exp_avg") else v for k, v in state.items()}
+
+
 def compact(full: dict, dtype: torch.dtype = torch.float16, moment_dtype: torch.dtype = torch.bfloat16,
             budget: int = BUDGET, log_text: str | None = None) -> dict:
     """A compact checkpoint from a full one (Trainer.state()), within `budget` bytes."""
@@ -55,6 +63,7 @@ def compact(full: dict, dtype: torch.dtype = torch.float16, moment_dtype: torch.
     groups = [("G_ema", lambda: _cast(full["G_ema"], dtype)),
               ("G", lambda: _cast(full["G"], dtype)),
               ("D", lambda: _cast(full["D"], dtype)),
+              ("anchors", lambda: _anchors(full.get("anchors"), moment_dtype)),
               ("opt_G", lambda: _moments(full["opt_G"], moment_dtype)),
               ("opt_D", lambda: _moments(full["opt_D"], moment_dtype))]
     for name, make in groups:

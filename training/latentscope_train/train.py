@@ -31,6 +31,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import checkpoint
+from .anchors import JUDGE_RESERVE, Anchors
 from .augment import diff_augment
 from .cpu_share import ThreadGovernor, usable_cores
 from .data import DEFAULT_DATA, Sampler, cached_images
@@ -105,6 +106,13 @@ def parse_args(argv=None):
                         "change the image alike everywhere in the latent space")
     p.add_argument("--pl-interval", type=int, default=4, help="apply --pl-weight every N steps (lazy, scaled by N)")
     p.add_argument("--pl-batch-shrink", type=int, default=2, help="the path length step uses batch / N images")
+    p.add_argument("--anchors", type=int, default=0,
+                   help="hold G to drawing N real faces from w's of their own (pixel loss; anchors.py); 0: none")
+    p.add_argument("--anchor-weight", type=float, default=1.0, help="weight of the anchors' pyramid L1 in G's loss")
+    p.add_argument("--anchor-batch", type=int, default=16, help="anchors drawn per G step")
+    p.add_argument("--anchor-lr", type=float, default=0.01, help="Adam step size of the anchors' w's")
+    p.add_argument("--anchor-fit-steps", type=int, default=50,
+                   help="a new run first projects its anchors with this many steps (project.py)")
     p.add_argument("--d-warmup", type=int, default=0,
                    help="first N steps train D only (G frozen): a fresh D next to a warm-started G")
     p.add_argument("--resume-from", default=None,
@@ -228,6 +236,12 @@ class Trainer:
             self.frozen = [name for name, _ in self.G.synthesis.named_parameters()]
             if self.rank == 0:
                 print("G trains its mapping network only", flush=True)
+        if args.anchors and (args.g_trains == "mapping" or self.distributed):
+            raise SystemExit("--anchors trains the synthesis network on one process: not with --g-trains mapping "
+                             "or several processes")
+        if args.anchors < 0 or args.anchor_batch < 1 or args.anchor_weight < 0 or args.anchor_lr <= 0:
+            raise SystemExit("--anchors must be >= 0, --anchor-batch >= 1, --anchor-weight >= 0, --anchor-lr > 0")
+        self.saved_anchors = None  # a checkpoint's, set by load()
         self.attn_floor = parse_attn_floor(args.attn_floor)
         missing = sorted(set(self.attn_floor) - {layer.spec.res for layer in self.G.synthesis.layers})
         if missing:
@@ -257,8 +271,20 @@ class Trainer:
         if args.limit_images:
             images = images[: args.limit_images]
         self.sampler = Sampler(images, self.batch, self.data_gen)
+        self.anchors = self.make_anchors(images) if args.anchors else None
         fixed = torch.Generator().manual_seed(123)
         self.fixed_z = torch.randn(64, self.cfg.tokens, self.cfg.z_dim, generator=fixed).to(self.device)
+
+    def make_anchors(self, images) -> Anchors:
+        """The checkpoint's anchors, or new ones projected into the current G."""
+        a = self.args
+        reserve = 0 if a.limit_images else JUDGE_RESERVE  # a test's few images have no judge's sets to keep apart
+        if self.saved_anchors is not None:
+            anchors = Anchors.empty(images, a.anchors, (self.cfg.tokens, self.cfg.w_dim), a.anchor_lr, reserve)
+            anchors.load_state_dict(self.saved_anchors)
+            return anchors
+        log = print if self.rank == 0 else (lambda *_: None)
+        return Anchors.fitted(self.G, images, a.anchors, a.anchor_fit_steps, a.anchor_lr, reserve, log=log)
 
     def freeze_resolutions(self, spec: str) -> list[str]:
         """Stop G's synthesis layers at the given resolutions from learning: their
@@ -289,6 +315,7 @@ class Trainer:
             G_ema=self.G_ema.state_dict(), opt_G=self.opt_G.state_dict(), opt_D=self.opt_D.state_dict(),
             rng=dict(torch=torch.get_rng_state(), numpy=np.random.get_state(), python=random.getstate(),
                      data=self.data_gen.get_state()),
+            **({"anchors": self.anchors.state_dict()} if self.anchors is not None else {}),
         )
 
     def pick_resume(self) -> str | None:
@@ -356,7 +383,8 @@ class Trainer:
         return True
 
     def restore_progress(self, ck):
-        """Step counters and random streams, from either kind of checkpoint."""
+        """Step counters, random streams and anchors, from either kind of checkpoint."""
+        self.saved_anchors = ck.get("anchors")
         self.step, self.nimg, self.train_seconds = ck["step"], ck["nimg"], ck["train_seconds"]
         self.warm_start = ck.get("warm_start", False)
         self.pl_mean.fill_(ck.get("pl_mean", 0.0))
@@ -423,6 +451,11 @@ class Trainer:
             fake, maps = out if floored else (out, None)
             loss_G = F.softplus(-self.D(self.d_input(fake))).mean()
             total_G = loss_G
+            if self.anchors is not None:
+                rows = torch.randperm(len(self.anchors))[: a.anchor_batch]
+                loss_A, w_anchors = self.anchors.loss(self.G, rows)
+                total_G = total_G + a.anchor_weight * loss_A
+                stats["anchor"] = loss_A.item()
             if floored:
                 penalty = attention_floor_penalty(self.G, maps, self.attn_floor)
                 total_G = loss_G + a.attn_floor_weight * penalty
@@ -430,6 +463,8 @@ class Trainer:
             self.opt_G.zero_grad(set_to_none=True)
             total_G.backward()
             self.opt_G.step()
+            if self.anchors is not None:
+                self.anchors.update(rows, w_anchors)
         self.D.requires_grad_(True)
         stats["loss_G"] = loss_G.item()
 
@@ -512,6 +547,8 @@ class Trainer:
         a = self.args
         log_path = os.path.join(a.run, "log.csv")
         fields = ["step", "kimg", "seconds", "loss_G", "loss_D", "D_real", "D_fake", "r1", "rt"]
+        if self.anchors is not None:
+            fields.append("anchor")
         new_log = not os.path.exists(log_path)
         if not new_log:  # an older run's log goes on with its own columns
             with open(log_path, newline="") as f:
