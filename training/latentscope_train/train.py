@@ -458,7 +458,7 @@ class Trainer:
                 stats["anchor"] = loss_A.item()
             if floored:
                 penalty = attention_floor_penalty(self.G, maps, self.attn_floor)
-                total_G = loss_G + a.attn_floor_weight * penalty
+                total_G = total_G + a.attn_floor_weight * penalty
                 stats["attn_floor"] = penalty.item()
             self.opt_G.zero_grad(set_to_none=True)
             total_G.backward()

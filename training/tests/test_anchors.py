@@ -96,3 +96,17 @@ def test_anchors_are_refused_where_the_synthesis_does_not_train(tmp_path, shards
     with pytest.raises(SystemExit, match="--anchor-batch"):
         Trainer(train_args(tmp_path / "r2", shards, small64_json, "--limit-images", "8", "--anchors", "4",
                            "--anchor-batch", "0"))
+
+
+def test_anchors_still_count_beside_an_attention_floor(tmp_path, shards, small64_json):
+    # Two runs alike in every random stream; only the anchors' weight differs. If the floor's
+    # penalty replaced G's loss instead of adding to it, the anchors would be lost and G equal.
+    def first_g_step(weight):
+        t = Trainer(train_args(tmp_path / f"run{weight}", shards, small64_json, "--limit-images", "16",
+                               "--anchors", "4", "--anchor-batch", "4", "--anchor-fit-steps", "1",
+                               "--attn-floor", "64:0.9", "--anchor-weight", weight))
+        stats = t.train_step()
+        assert stats["anchor"] > 0 and "attn_floor" in stats
+        return torch.cat([p.detach().flatten() for p in t.G.synthesis.parameters()])
+
+    assert not torch.equal(first_g_step("0"), first_g_step("100"))
