@@ -42,6 +42,10 @@ def pyramid_l1(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
                zip(laplacian_pyramid(a, min_res=4), laplacian_pyramid(b, min_res=4)))
 
 
+def _device(G: Generator) -> torch.device:
+    return next(G.parameters()).device
+
+
 class Anchors:
     """The anchors' faces and w's, and a sparse Adam for the w's: only the rows drawn in a step
     move, so a w's moments age with its own visits, not with the steps between them."""
@@ -72,13 +76,13 @@ class Anchors:
         of 8 mapped starts), so the first G steps fit G to w's that already nearly draw them."""
         from .project import project  # project imports the judge's modules; only a new run needs it
         idx = anchor_indices(len(images_u8), n, reserve)
-        targets = to_tensor(images_u8[idx])
+        targets = to_tensor(images_u8[idx]).to(_device(G))
         grads = [p.requires_grad for p in G.parameters()]
         G.requires_grad_(False)
         ws = []
         for i in range(0, n, 64):
             w, _ = project(G, targets[i:i + 64], steps=steps, first_start_seed=200_000 + i * 8)
-            ws.append(w)
+            ws.append(w.cpu())
             log(f"anchors: fitted the w's of {i + len(w)}/{n} faces")
         for p, g in zip(G.parameters(), grads):
             p.requires_grad_(g)
@@ -86,9 +90,11 @@ class Anchors:
 
     def loss(self, G: Generator, rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(mean pyramid L1 of the drawn anchors, the w leaf to step with `update`)."""
-        w = self.w[rows].clone().requires_grad_(True)
+        # The anchors' state stays on the CPU (it is checkpointed with the run); a step's rows go to G's device.
+        device = _device(G)
+        w = self.w[rows].to(device).requires_grad_(True)
         img = G.synthesis(G.broadcast(w))
-        return pyramid_l1(img, self.targets[rows]).mean(), w
+        return pyramid_l1(img, self.targets[rows].to(device)).mean(), w
 
     @torch.no_grad()
     def update(self, rows: torch.Tensor, w: torch.Tensor) -> None:
@@ -98,8 +104,9 @@ class Anchors:
         b1, b2 = self.betas
         self.visits[rows] += 1
         t = self.visits[rows].view(-1, 1, 1).float()
-        m = self.exp_avg[rows].lerp(w.grad, 1 - b1)
-        v = self.exp_avg_sq[rows].lerp(w.grad.square(), 1 - b2)
+        grad = w.grad.cpu()
+        m = self.exp_avg[rows].lerp(grad, 1 - b1)
+        v = self.exp_avg_sq[rows].lerp(grad.square(), 1 - b2)
         self.exp_avg[rows], self.exp_avg_sq[rows] = m, v
         step = (m / (1 - b1 ** t)) / ((v / (1 - b2 ** t)).sqrt() + 1e-8)
         self.w[rows] -= self.lr * step

@@ -48,11 +48,14 @@ def project(G: Generator, targets: torch.Tensor, steps: int = 100, lr: float = 0
     """(w [B, T, w_dim], images [B, 3, R, R]) nearest in pixels to targets [B, 3, R, R] in [-1, 1]."""
     cfg = G.cfg
     B = len(targets)
+    device = next(G.parameters()).device
+    targets = targets.to(device)
     with torch.no_grad():
         best, best_err = None, None
         for k in range(starts):
             seeds = [first_start_seed + b * starts + k for b in range(B)]
-            w = G.mapping(torch.from_numpy(np.stack([seed_z(s, cfg.tokens, cfg.z_dim) for s in seeds])))
+            z = torch.from_numpy(np.stack([seed_z(s, cfg.tokens, cfg.z_dim) for s in seeds])).to(device)
+            w = G.mapping(z)
             err = (draw(G, w) - targets).square().mean(dim=(1, 2, 3))
             if best is None:
                 best, best_err = w, err
@@ -80,8 +83,8 @@ def project_all(G: Generator, targets_u8: np.ndarray, steps: int, lr: float, sta
     ws, images, t0 = [], [], time.time()
     for i in range(0, len(targets_u8), batch):
         w, img = project(G, from_uint8(targets_u8[i:i + batch]), steps, lr, starts, 100_000 + i * starts)
-        ws.append(w.numpy())
-        images.append(to_uint8(img))
+        ws.append(w.cpu().numpy())
+        images.append(to_uint8(img.cpu()))
         log(f"projected {i + len(w)}/{len(targets_u8)} ({time.time() - t0:.0f} s)")
     return np.concatenate(ws), np.concatenate(images)
 
