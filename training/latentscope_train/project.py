@@ -1,7 +1,7 @@
 """How closely the synthesis network can draw given faces: project them into its latent space.
 
     python -m latentscope_train.project --model ../assets/models/NAME --data DIR [--n 200] [--own] \\
-        [--out results.json] [--figure projection.png]
+        [--out results.json] [--figure projection.png] [--against earlier.json]
 
 Every target image gets the w (one per style token, shared by all layers: the W space the mapping
 draws from, not a per-layer W+) whose image is nearest in pixels: the best of --starts mapped random
@@ -17,6 +17,9 @@ much worse, the synthesis network cannot draw them, and no refit of the mapping 
 It reports the per-image RMS pixel error (in [0, 1]) and, when the judge is installed, the judge's
 O-Net Frechet distance and variance ratio of the targets and of their reconstructions against real
 set A, beside those of as many of the model's samples (FD depends on N: compare at the same N).
+The JSON keeps every face's error, so --against an earlier run's JSON (another model, the same
+targets) compares two models face by face: how many faces come back closer, and the median paired
+difference, which is far steadier than the difference of two medians.
 """
 from __future__ import annotations
 
@@ -95,6 +98,28 @@ def rms_error(a_u8: np.ndarray, b_u8: np.ndarray) -> np.ndarray:
     return np.sqrt((d.reshape(len(d), -1) ** 2).mean(1))
 
 
+def read_baseline(path: str) -> dict:
+    try:
+        with open(path) as f:
+            saved = json.load(f)
+        saved["rms_error"]["per_face"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise SystemExit(f"--against {path}: not a project --out file with per-face errors ({e})")
+    return saved
+
+
+def paired(err: np.ndarray, baseline: dict, targets: str, path: str) -> dict:
+    """Face-by-face comparison with another model's projection of the same targets: the
+    difference of two models' errors on each face varies far less than the errors themselves."""
+    before = np.asarray(baseline["rms_error"]["per_face"], dtype=np.float64)
+    if baseline.get("targets") != targets or len(before) != len(err):
+        raise SystemExit(f"--against {path}: its targets are {baseline.get('targets')!r} "
+                         f"({len(before)} faces), not {targets!r} ({len(err)})")
+    d = err - before
+    return {"model": baseline.get("model"), "closer": int((d < 0).sum()),
+            "median_difference": round(float(np.median(d)), 5), "mean_difference": round(float(d.mean()), 5)}
+
+
 def judged(images_u8: np.ndarray, real_feats: np.ndarray) -> dict:
     feats, _ = facecheck.onet_features(images_u8)
     return {"fd_onet": round(facecheck.frechet_distance(feats, real_feats), 5),
@@ -114,11 +139,14 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
     p.add_argument("--out", default=None, help="write the figures here as JSON")
     p.add_argument("--figure", default=None, help="PNG: 10 targets above their reconstructions")
+    p.add_argument("--against", default=None,
+                   help="an earlier --out JSON of the same targets (another model): compare face by face")
     args = p.parse_args(argv)
     if args.n < 1 or args.steps < 0 or args.starts < 1 or args.lr <= 0:
         raise SystemExit("--n and --starts must be at least 1, --steps at least 0 and --lr positive")
     if args.threads:
         torch.set_num_threads(args.threads)
+    baseline = read_baseline(args.against) if args.against else None
     try:
         G = load_exported(args.model).eval()
     except FileNotFoundError as e:
@@ -138,9 +166,15 @@ def main(argv=None):
                                                 f"{args.own_first_seed + args.n - 1}" if args.own else
                f"real set B, first {args.n}", "n": args.n, "steps": args.steps, "starts": args.starts,
                "lr": args.lr, "rms_error": {"median": round(float(np.median(err)), 4),
-                                            "mean": round(float(err.mean()), 4)}}
+                                            "mean": round(float(err.mean()), 4),
+                                            "per_face": [round(float(e), 5) for e in err]}}
     print(f"RMS pixel error of the reconstructions: median {results['rms_error']['median']:.4f}, "
           f"mean {results['rms_error']['mean']:.4f} (N={args.n})")
+    if baseline is not None:
+        results["against"] = paired(err, baseline, results["targets"], args.against)
+        a = results["against"]
+        print(f"against {args.against}: {a['closer']} of {args.n} faces closer, paired difference "
+              f"median {a['median_difference']:+.4f}, mean {a['mean_difference']:+.4f}")
     ok, why = facecheck.facenet_available()
     if ok:
         real_feats, _ = facecheck.onet_features(real_a)

@@ -172,3 +172,7 @@ def test_the_committed_checkpoint_is_the_recipes_and_resumable():
     assert ck.get("d_detail", 0) == (int(detail.group(1)) if detail else 0)
     view = re.search(r"--d-view (\d+)", script)
     assert ck.get("args", {}).get("d_view", 0) == (int(view.group(1)) if view else 0)  # D judged what it will judge
+    anchors = re.search(r"--anchors (\d+)", script)
+    assert ck.get("args", {}).get("anchors", 0) == (int(anchors.group(1)) if anchors else 0)  # the same faces
+    if anchors:
+        assert "anchors" in ck and len(ck["anchors"]["w"]) == int(anchors.group(1))  # their w's resume too

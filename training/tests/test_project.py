@@ -82,3 +82,28 @@ def test_own_targets_are_the_models_images_for_the_given_seeds(model, shards, tm
 def test_a_folder_without_a_model_is_a_clear_error(tmp_path, shards):
     with pytest.raises(SystemExit, match="config.json: no such file"):
         project.main(["--model", str(tmp_path / "none"), "--data", shards])
+
+
+def test_against_compares_two_models_face_by_face(model, shards, tmp_path, capsys):
+    _, path = model
+    common = ["--model", path, "--data", shards, "--n", "3", "--starts", "1", "--threads", "1"]
+    first = tmp_path / "steps0.json"
+    r0 = project.main([*common, "--steps", "0", "--out", str(first)])
+    assert len(r0["rms_error"]["per_face"]) == 3
+    r = project.main([*common, "--steps", "3", "--against", str(first)])
+    d = np.asarray(r["rms_error"]["per_face"]) - np.asarray(r0["rms_error"]["per_face"])
+    assert r["against"]["closer"] == int((d < 0).sum()) >= 1  # Adam from the same start gets closer
+    assert r["against"]["median_difference"] == pytest.approx(np.median(d), abs=1e-5) and r["against"]["median_difference"] < 0
+    assert "faces closer" in capsys.readouterr().out
+
+
+def test_against_refuses_other_targets_or_a_foreign_file(model, shards, tmp_path):
+    _, path = model
+    other = tmp_path / "other.json"
+    project.main(["--model", path, "--data", shards, "--n", "2", "--steps", "0", "--starts", "1", "--out", str(other)])
+    with pytest.raises(SystemExit, match="its targets are"):
+        project.main(["--model", path, "--data", shards, "--n", "3", "--steps", "0", "--starts", "1", "--against", str(other)])
+    junk = tmp_path / "junk.json"
+    junk.write_text('{"rms_error": {"median": 0.1}}')
+    with pytest.raises(SystemExit, match="per-face errors"):
+        project.main(["--model", path, "--data", shards, "--n", "3", "--against", str(junk)])
