@@ -141,9 +141,13 @@ def average(paths: list[str], out: str, weights: list[float] | None = None, name
     sources = []
     for p, wt, (c, _, _) in zip(paths, weights, exports):
         t = c.get("training") or {}
-        sources.append({"model": c.get("name") or os.path.basename(os.path.normpath(p)),
-                        "kimg": t.get("kimg"), "steps": t.get("steps"), "weight": round(wt, 6)})
+        source = {"model": c.get("name") or os.path.basename(os.path.normpath(p)),
+                  "kimg": t.get("kimg"), "steps": t.get("steps"), "weight": round(wt, 6)}
+        # A source that is itself an average keeps its own recipe under its entry.
+        source.update({k: t[k] for k in ("averaged_from", "averaged_weights_at") if k in t})
+        sources.append(source)
     training["averaged_from"] = sources
+    training.pop("averaged_weights_at", None)  # a source's, not this average's
     if weights_at:
         training["averaged_weights_at"] = {str(r): [round(w, 6) for w in wts] for r, wts in sorted(weights_at.items())}
     config["training"] = training

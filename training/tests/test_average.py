@@ -139,3 +139,14 @@ def test_the_command_line_takes_weights_at(tmp_path, capsys):
         main(["--model", str(a), "--model", str(b), "--out", str(tmp_path / "bad"), "--weights-at", "3=1,1"])
     assert e.value.code == 2 and "no synthesis layers at 3x3" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
+
+
+def test_an_average_of_an_average_records_only_its_own_weights_at(tmp_path):
+    a, b = exported(tmp_path, "a", 1), exported(tmp_path, "b", 2)
+    res = max(int(r) for r in TINY_CONFIG["channels"])
+    average([str(a), str(b)], str(tmp_path / "ab"), w_avg_samples=100, weights_at={res: [0.75, 0.25]})
+    c = exported(tmp_path, "c", 3)
+    config = average([str(tmp_path / "ab"), str(c)], str(tmp_path / "abc"), w_avg_samples=100)
+    assert "averaged_weights_at" not in config["training"]  # equal weights everywhere in this one
+    first = config["training"]["averaged_from"][0]
+    assert first["averaged_weights_at"] == {str(res): [0.75, 0.25]} and len(first["averaged_from"]) == 2
