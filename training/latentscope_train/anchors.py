@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from .data import to_tensor
-from .model import Generator
+from .model import Generator, module_device
 from .pyramid import laplacian_pyramid
 
 JUDGE_RESERVE = 2000  # evaluate --n 1000: real sets A and B
@@ -40,10 +40,6 @@ def pyramid_l1(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """Per-image L1 over the Laplacian pyramid, each level's mean, summed: [B]."""
     return sum((x - y).abs().mean(dim=(1, 2, 3)) for x, y in
                zip(laplacian_pyramid(a, min_res=4), laplacian_pyramid(b, min_res=4)))
-
-
-def _device(G: Generator) -> torch.device:
-    return next(G.parameters()).device
 
 
 class Anchors:
@@ -76,7 +72,7 @@ class Anchors:
         of 8 mapped starts), so the first G steps fit G to w's that already nearly draw them."""
         from .project import project  # project imports the judge's modules; only a new run needs it
         idx = anchor_indices(len(images_u8), n, reserve)
-        targets = to_tensor(images_u8[idx]).to(_device(G))
+        targets = to_tensor(images_u8[idx]).to(module_device(G))
         grads = [p.requires_grad for p in G.parameters()]
         G.requires_grad_(False)
         ws = []
@@ -91,7 +87,7 @@ class Anchors:
     def loss(self, G: Generator, rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(mean pyramid L1 of the drawn anchors, the w leaf to step with `update`)."""
         # The anchors' state stays on the CPU (it is checkpointed with the run); a step's rows go to G's device.
-        device = _device(G)
+        device = module_device(G)
         w = self.w[rows].to(device).requires_grad_(True)
         img = G.synthesis(G.broadcast(w))
         return pyramid_l1(img, self.targets[rows].to(device)).mean(), w

@@ -531,6 +531,11 @@ class Discriminator(nn.Module):
 
 # MARK: - helpers
 
+def module_device(module: nn.Module) -> torch.device:
+    """Where a module's parameters live (the CPU or a GPU)."""
+    return next(module.parameters()).device
+
+
 def count_params(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 

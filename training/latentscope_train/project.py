@@ -37,7 +37,7 @@ from .data import DEFAULT_DATA
 from .evaluate import generate, real_sets
 from .export import load_exported
 from .imageio import from_uint8, save_grid, to_uint8
-from .model import Generator, NoiseMode
+from .model import Generator, NoiseMode, module_device
 from .rng import seed_z
 
 
@@ -51,7 +51,7 @@ def project(G: Generator, targets: torch.Tensor, steps: int = 100, lr: float = 0
     """(w [B, T, w_dim], images [B, 3, R, R]) nearest in pixels to targets [B, 3, R, R] in [-1, 1]."""
     cfg = G.cfg
     B = len(targets)
-    device = next(G.parameters()).device
+    device = module_device(G)
     targets = targets.to(device)
     with torch.no_grad():
         best, best_err = None, None
@@ -98,24 +98,24 @@ def rms_error(a_u8: np.ndarray, b_u8: np.ndarray) -> np.ndarray:
     return np.sqrt((d.reshape(len(d), -1) ** 2).mean(1))
 
 
-def read_baseline(path: str) -> dict:
+def read_baseline(path: str, targets: str, n: int) -> dict:
+    """An earlier --out JSON of the same targets, checked before any face is projected."""
     try:
         with open(path) as f:
             saved = json.load(f)
-        saved["rms_error"]["per_face"]
+        per_face = saved["rms_error"]["per_face"]
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise SystemExit(f"--against {path}: not a project --out file with per-face errors ({e})")
+    if saved.get("targets") != targets or len(per_face) != n:
+        raise SystemExit(f"--against {path}: its targets are {saved.get('targets')!r} "
+                         f"({len(per_face)} faces), not {targets!r} ({n})")
     return saved
 
 
-def paired(err: np.ndarray, baseline: dict, targets: str, path: str) -> dict:
+def paired(err: np.ndarray, baseline: dict) -> dict:
     """Face-by-face comparison with another model's projection of the same targets: the
     difference of two models' errors on each face varies far less than the errors themselves."""
-    before = np.asarray(baseline["rms_error"]["per_face"], dtype=np.float64)
-    if baseline.get("targets") != targets or len(before) != len(err):
-        raise SystemExit(f"--against {path}: its targets are {baseline.get('targets')!r} "
-                         f"({len(before)} faces), not {targets!r} ({len(err)})")
-    d = err - before
+    d = err - np.asarray(baseline["rms_error"]["per_face"], dtype=np.float64)
     return {"model": baseline.get("model"), "closer": int((d < 0).sum()),
             "median_difference": round(float(np.median(d)), 5), "mean_difference": round(float(d.mean()), 5)}
 
@@ -146,7 +146,9 @@ def main(argv=None):
         raise SystemExit("--n and --starts must be at least 1, --steps at least 0 and --lr positive")
     if args.threads:
         torch.set_num_threads(args.threads)
-    baseline = read_baseline(args.against) if args.against else None
+    targets_name = (f"the model's own images, seeds {args.own_first_seed}-{args.own_first_seed + args.n - 1}"
+                    if args.own else f"real set B, first {args.n}")
+    baseline = read_baseline(args.against, targets_name, args.n) if args.against else None
     try:
         G = load_exported(args.model).eval()
     except FileNotFoundError as e:
@@ -162,16 +164,14 @@ def main(argv=None):
         raise SystemExit(f"the model makes {targets.shape[1]}px images, the data is {real_a.shape[1]}px")
     _, recon = project_all(G, targets, args.steps, args.lr, args.starts)
     err = rms_error(recon, targets)
-    results = {"model": args.model, "targets": f"the model's own images, seeds {args.own_first_seed}-"
-                                                f"{args.own_first_seed + args.n - 1}" if args.own else
-               f"real set B, first {args.n}", "n": args.n, "steps": args.steps, "starts": args.starts,
+    results = {"model": args.model, "targets": targets_name, "n": args.n, "steps": args.steps, "starts": args.starts,
                "lr": args.lr, "rms_error": {"median": round(float(np.median(err)), 4),
                                             "mean": round(float(err.mean()), 4),
                                             "per_face": [round(float(e), 5) for e in err]}}
     print(f"RMS pixel error of the reconstructions: median {results['rms_error']['median']:.4f}, "
           f"mean {results['rms_error']['mean']:.4f} (N={args.n})")
     if baseline is not None:
-        results["against"] = paired(err, baseline, results["targets"], args.against)
+        results["against"] = paired(err, baseline)
         a = results["against"]
         print(f"against {args.against}: {a['closer']} of {args.n} faces closer, paired difference "
               f"median {a['median_difference']:+.4f}, mean {a['mean_difference']:+.4f}")

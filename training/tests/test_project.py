@@ -97,10 +97,14 @@ def test_against_compares_two_models_face_by_face(model, shards, tmp_path, capsy
     assert "faces closer" in capsys.readouterr().out
 
 
-def test_against_refuses_other_targets_or_a_foreign_file(model, shards, tmp_path):
+def test_against_refuses_other_targets_or_a_foreign_file(model, shards, tmp_path, monkeypatch):
     _, path = model
     other = tmp_path / "other.json"
     project.main(["--model", path, "--data", shards, "--n", "2", "--steps", "0", "--starts", "1", "--out", str(other)])
+
+    def no_work(*_):
+        raise AssertionError("a bad --against must be refused before any face is projected")
+    monkeypatch.setattr(project, "project_all", no_work)
     with pytest.raises(SystemExit, match="its targets are"):
         project.main(["--model", path, "--data", shards, "--n", "3", "--steps", "0", "--starts", "1", "--against", str(other)])
     junk = tmp_path / "junk.json"
